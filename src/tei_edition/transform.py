@@ -1,0 +1,240 @@
+"""``transform(source, to, params) -> str``: a TEI document through one of the formats.
+
+The metadata stylesheets need the edition header and the registers (for names, the
+container title, editors and permalink). ``doc()`` is refused in the hardened engine,
+so they are handed over as one parameter: a ``<te:context>`` document holding the
+edition file and the registers the document points to, found next to the document.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from lxml import etree
+
+from . import formats, xslt
+from .loader import TEI_NS, XML_ID, Document, try_load
+from .problems import ERROR, Problem
+
+TE_NS = "urn:tei-edition"
+_T = f"{{{TEI_NS}}}"
+_REGISTER_LISTS = {f"{_T}listPerson", f"{_T}listPlace", f"{_T}listOrg", f"{_T}listBibl", f"{_T}listEvent",
+                   f"{_T}listNym", f"{_T}listRelation", f"{_T}head"}
+EDITION_FILE = "edition.xml"
+
+
+class TransformError(Exception):
+    """The transformation failed; ``.problem`` says where and why."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was not transformed, and why (e.g. a register: no document text)."""
+
+    file: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: skipped: {self.reason}"
+
+
+# --- classification ----------------------------------------------------------
+
+def kind(doc: Document) -> str:
+    """'edition', 'register' or 'document' (the rule in the project conventions)."""
+    text = doc.root.find(f"{_T}text")
+    if text is None:
+        return "document"
+    if text.get("type") in ("edition", "register"):
+        return text.get("type")
+    body = text.find(f"{_T}body")
+    if body is not None and len(body) and all(isinstance(c.tag, str) is False or c.tag in _REGISTER_LISTS for c in body):
+        if any(c.tag in _REGISTER_LISTS - {f"{_T}head"} for c in body):
+            return "register"
+    return "document"
+
+
+def skip_reason(doc: Document) -> str | None:
+    """Why a file has no document text to transform, or None if it has."""
+    k = kind(doc)
+    if k == "register":
+        return "a register (no document text)"
+    text = doc.root.find(f".//{_T}text")
+    if text is None or not "".join(text.itertext()).strip():
+        return "no document text"
+    return None
+
+
+# --- context: the edition header and registers --------------------------------
+
+_register_cache: dict[tuple[str, int, int], Document | None] = {}
+_context_cache: dict[tuple, object] = {}
+
+
+def _load_cached(path: Path) -> Document | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _register_cache:
+        doc = try_load(path)
+        _register_cache[key] = doc if isinstance(doc, Document) else None
+    return _register_cache[key]
+
+
+def _pointed_files(doc: Document) -> list[str]:
+    names = set()
+    for el in doc.root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for attr in ("ref", "source", "target", "corresp"):
+            for token in (el.get(attr) or "").split():
+                file = token.split("#", 1)[0]
+                if file.endswith(".xml") and "/" not in file and ":" not in file:
+                    names.add(file)
+    return sorted(names)
+
+
+def context_files(doc: Document) -> list[Path]:
+    """The edition file and the registers a document points to, from its own folder."""
+    folder = doc.path.parent
+    found: list[Path] = []
+    for name in [EDITION_FILE, *_pointed_files(doc)]:
+        candidate = folder / name
+        if candidate.resolve() == doc.path.resolve() or candidate in found:
+            continue
+        other = _load_cached(candidate)
+        if other is not None and kind(other) in ("edition", "register"):
+            found.append(candidate)
+    return found
+
+
+def context_node(doc: Document):
+    """The ``<te:context>`` parameter for a document (cached per set of files)."""
+    files = context_files(doc)
+    key = tuple((str(p.resolve()), p.stat().st_mtime_ns) for p in files) + (os.getpid(),)
+    if key not in _context_cache:
+        root = etree.Element(f"{{{TE_NS}}}context", nsmap={"te": TE_NS})
+        for path in files:
+            other = _load_cached(path)
+            holder = etree.SubElement(root, f"{{{TE_NS}}}file", name=path.name)
+            holder.append(etree.fromstring(etree.tostring(other.root)))
+        if doc.root.find(f"{_T}text[@type='edition']") is not None:
+            pass  # the edition file is its own context
+        _context_cache[key] = xslt.parse(etree.tostring(root, encoding="unicode"), file=str(doc.path))
+    return _context_cache[key]
+
+
+# --- transform -----------------------------------------------------------------
+
+def _as_document(source) -> Document:
+    if isinstance(source, Document):
+        return source
+    doc = try_load(source)
+    if isinstance(doc, Problem):
+        raise TransformError(doc)
+    return doc
+
+
+def transform(source: str | os.PathLike | Document, to: str, params: Mapping[str, str] | None = None,
+              *, context: bool = True) -> str:
+    """Transform a TEI file or Document to format ``to``; return the output text.
+
+    ``params`` are stylesheet parameters as strings (e.g. ``{"width": "72"}``,
+    ``{"base-url": "https://example.org/edition/"}``, ``{"fragment": "yes"}``).
+    With ``context`` the edition header and registers next to the document are used.
+    Raises :class:`TransformError` (with a Problem) on failure.
+    """
+    try:
+        fmt = formats.get(to)
+    except KeyError as exc:
+        raise TransformError(Problem(str(getattr(source, "path", source)), 0, 0, ERROR, "format", str(exc.args[0]))) from None
+    doc = _as_document(source)
+    merged: dict[str, object] = {**fmt.params, **{k: str(v) for k, v in (params or {}).items()}}
+    try:
+        if context:
+            merged["context"] = context_node(doc)
+        return xslt.run(fmt.stylesheet, etree.tostring(doc.root, encoding="unicode"), merged,
+                        file=str(doc.path), properties=fmt.properties)
+    except xslt.XsltError as exc:
+        raise TransformError(exc.problem) from None
+
+
+def transform_path(path: str | os.PathLike, to: str, params: Mapping[str, str] | None = None) -> str | Problem | Skipped:
+    """One file -> its output text, a Problem, or Skipped (the unit a batch runner maps over)."""
+    doc = try_load(path)
+    if isinstance(doc, Problem):
+        return doc
+    reason = skip_reason(doc)
+    if reason:
+        return Skipped(str(path), reason)
+    try:
+        return transform(doc, to, params)
+    except TransformError as exc:
+        return exc.problem
+
+
+def output_path(path: Path, root: Path, out: Path, to: str) -> Path:
+    """Where the output of ``path`` (found under ``root``) goes under ``out``."""
+    try:
+        rel = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        rel = Path(path.name)
+    return (out / rel).with_suffix(formats.get(to).extension)
+
+
+def transform_files(paths: Iterable[str | os.PathLike], to: str, out: Path | None,
+                    params: Mapping[str, str] | None = None, on_result=None) -> list[tuple[Path, object]]:
+    """Transform every XML file under ``paths``; write outputs under ``out`` (atomically).
+
+    Returns ``(input, outcome)`` pairs where outcome is the output Path, a Problem or Skipped.
+    ``on_result(input, outcome)`` is called as each file finishes.
+    """
+    from .fsutil import iter_xml_files, write_atomic
+
+    results = []
+    for path, root in iter_xml_files(paths):
+        outcome = transform_path(path, to, params)
+        if isinstance(outcome, str):
+            target = output_path(path, root, out, to) if out is not None else None
+            if target is not None:
+                write_atomic(target, outcome)
+                outcome = target
+        results.append((path, outcome))
+        if on_result:
+            on_result(path, outcome)
+    return results
+
+
+# --- citations of the edition and lookup by id ---------------------------------
+
+def edition_file(folder: str | os.PathLike | None = None) -> Path:
+    """The edition file of a folder (default: the bundled edition)."""
+    from .resources import edition_dir
+
+    return Path(folder or edition_dir()) / EDITION_FILE
+
+
+def find_document(key: str, folder: str | os.PathLike | None = None) -> Path | None:
+    """A document given as a path, or as an ``xml:id`` in ``folder`` (default: the bundled edition)."""
+    from .resources import edition_dir
+
+    if Path(key).is_file():
+        return Path(key)
+    base = Path(folder or edition_dir())
+    direct = base / f"{key}.xml"
+    candidates = [direct] if direct.is_file() else []
+    candidates += [p for p in sorted(base.glob("*.xml")) if p != direct]
+    for candidate in candidates:
+        doc = _load_cached(candidate)
+        if doc is not None and doc.id == key:
+            return candidate
+    return None

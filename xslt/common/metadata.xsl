@@ -1,0 +1,203 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  Metadata extraction shared by all citation formats and the HTML header.
+  te:record($TEI) turns a document's teiHeader (plus the edition header and the
+  registers, passed in $context) into one flat <te:record>; each citation stylesheet
+  only serialises that record.
+
+  Params:
+    base-url  permalink base; the permalink is {base-url}{xml:id}.html
+              (default: the edition header's publicationStmt/idno[@type='URI'], else none)
+    context   a document <te:context><te:file name="edition.xml"><TEI>…</TEI></te:file>…</te:context>
+              holding the edition file and the registers (built by the engine, since doc() is refused).
+-->
+<xsl:stylesheet version="3.0"
+  xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+  xmlns:xs="http://www.w3.org/2001/XMLSchema"
+  xmlns:tei="http://www.tei-c.org/ns/1.0"
+  xmlns:te="urn:tei-edition"
+  exclude-result-prefixes="#all">
+
+  <xsl:param name="base-url" as="xs:string" select="''"/>
+  <xsl:param name="context" as="document-node()?" select="()"/>
+
+  <xsl:key name="te:id" match="*[@xml:id]" use="@xml:id"/>
+
+  <!-- The edition's own TEI: from the context, or the document itself when it is the edition file. -->
+  <xsl:function name="te:edition" as="element(tei:TEI)?">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:sequence select="($tei[tei:text/@type = 'edition'], $context/te:context/te:file/tei:TEI[tei:text/@type = 'edition'])[1]"/>
+  </xsl:function>
+
+  <!-- A pointer ('persons.xml#id', '#id') resolved against the document and the registers. -->
+  <xsl:function name="te:resolve" as="element()?">
+    <xsl:param name="pointer" as="xs:string?"/>
+    <xsl:param name="from" as="node()"/>
+    <xsl:variable name="p" select="tokenize(normalize-space($pointer), ' ')[1]"/>
+    <xsl:variable name="file" select="replace(substring-before($p || '#', '#'), '^.*/', '')"/>
+    <xsl:variable name="id" select="substring-after($p, '#')"/>
+    <xsl:sequence select="
+      if ($id = '') then ()
+      else if ($file = '') then key('te:id', $id, root($from))[1]
+      else (for $f in $context/te:context/te:file[@name = $file] return key('te:id', $id, $f/root()),
+            $context/te:context/te:file//*[@xml:id = $id])[1]"/>
+  </xsl:function>
+
+  <!-- One name as <te:name family= given= particle=/> or <te:name literal=/>. -->
+  <xsl:function name="te:name" as="element(te:name)?">
+    <xsl:param name="el" as="element()"/>
+    <xsl:apply-templates select="$el" mode="te:name"/>
+  </xsl:function>
+
+  <xsl:template match="tei:persName[tei:surname]" mode="te:name" priority="3">
+    <te:name family="{normalize-space(string-join(tei:surname, ' '))}"
+             given="{normalize-space(string-join((tei:forename, tei:addName[@type = 'patronymic']), ' '))}">
+      <xsl:if test="tei:nameLink">
+        <xsl:attribute name="particle" select="normalize-space(string-join(tei:nameLink, ' '))"/>
+      </xsl:if>
+    </te:name>
+  </xsl:template>
+  <!-- No name parts: the register entry tells the parts. -->
+  <xsl:template match="tei:persName[@ref][not(tei:surname)] | tei:orgName[@ref] | tei:name[@ref] | tei:rs[@ref]" mode="te:name" priority="2">
+    <xsl:variable name="entry" select="te:resolve(@ref, .)"/>
+    <xsl:variable name="names" select="$entry/(tei:persName[tei:surname], tei:persName, tei:orgName, tei:name)[1]"/>
+    <xsl:choose>
+      <xsl:when test="$names and not($names/@ref)">
+        <xsl:apply-templates select="$names" mode="te:name"/>
+      </xsl:when>
+      <xsl:otherwise><xsl:next-match/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+  <!-- 'Family, Given' is split at the comma; anything else stays whole (never guessed). -->
+  <xsl:template match="tei:persName | tei:name[not(@type = ('org', 'organisation'))]" mode="te:name">
+    <xsl:variable name="s" select="normalize-space(.)"/>
+    <xsl:choose>
+      <xsl:when test="matches($s, '^[^,]+,[^,]+$')">
+        <te:name family="{normalize-space(substring-before($s, ','))}" given="{normalize-space(substring-after($s, ','))}"/>
+      </xsl:when>
+      <xsl:when test="$s != ''"><te:name literal="{$s}"/></xsl:when>
+    </xsl:choose>
+  </xsl:template>
+  <xsl:template match="tei:orgName | tei:name" mode="te:name">
+    <xsl:if test="normalize-space(.) != ''"><te:name literal="{normalize-space(.)}" institution="yes"/></xsl:if>
+  </xsl:template>
+  <!-- author/editor wrappers: their name children, else their own text. -->
+  <xsl:template match="tei:author | tei:editor | tei:respStmt" mode="te:name">
+    <xsl:variable name="inner" select="(tei:persName | tei:orgName | tei:name)[1]"/>
+    <xsl:choose>
+      <xsl:when test="$inner"><xsl:apply-templates select="$inner" mode="te:name"/></xsl:when>
+      <xsl:when test="normalize-space(.) != ''">
+        <xsl:variable name="s" select="normalize-space(.)"/>
+        <xsl:choose>
+          <xsl:when test="matches($s, '^[^,]+,[^,]+$')">
+            <te:name family="{normalize-space(substring-before($s, ','))}" given="{normalize-space(substring-after($s, ','))}"/>
+          </xsl:when>
+          <xsl:otherwise><te:name literal="{$s}"/></xsl:otherwise>
+        </xsl:choose>
+      </xsl:when>
+    </xsl:choose>
+  </xsl:template>
+  <xsl:template match="*" mode="te:name"/>
+
+  <!-- A place's display name: its own text, else the register's. -->
+  <xsl:function name="te:place-name" as="xs:string?">
+    <xsl:param name="el" as="element()?"/>
+    <xsl:sequence select="(normalize-space($el)[. != ''],
+      normalize-space(te:resolve($el/@ref, $el)/tei:placeName[1]))[. != ''][1]"/>
+  </xsl:function>
+
+  <!-- The record of a document (or of the edition file itself). -->
+  <xsl:function name="te:record" as="element(te:record)">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:variable name="h" select="$tei/tei:teiHeader"/>
+    <xsl:variable name="ed" select="te:edition($tei)"/>
+    <xsl:variable name="edh" select="$ed/tei:teiHeader"/>
+    <xsl:variable name="is-edition" select="$tei/tei:text/@type = 'edition'"/>
+    <xsl:variable name="sent" select="$h/tei:profileDesc/tei:correspDesc/tei:correspAction[@type = 'sent']"/>
+    <xsl:variable name="received" select="$h/tei:profileDesc/tei:correspDesc/tei:correspAction[@type = 'received']"/>
+    <xsl:variable name="src" select="$h/tei:fileDesc/tei:sourceDesc"/>
+    <xsl:variable name="periodical" select="normalize-space(($src//tei:title[@level = 'j'])[1])"/>
+    <xsl:variable name="type" select="
+      if ($is-edition) then 'edition'
+      else if ($sent) then 'letter'
+      else if ($periodical != '') then 'article-newspaper'
+      else 'document'"/>
+    <xsl:variable name="title" select="normalize-space(($h/tei:fileDesc/tei:titleStmt/tei:title[@type = 'main'],
+      $h/tei:fileDesc/tei:titleStmt/tei:title)[1])"/>
+    <xsl:variable name="date-el" select="($sent/tei:date, $src//tei:bibl/tei:date, $src//tei:date,
+      $tei/tei:text//(tei:docDate | tei:dateline//tei:date))[te:when(.)][1]"/>
+    <xsl:variable name="date" select="if ($is-edition) then te:when(($h/tei:fileDesc/tei:publicationStmt/tei:date)[1]) else te:when($date-el)"/>
+    <xsl:variable name="langs" select="$h/tei:profileDesc/tei:langUsage/tei:language/@ident/string()"/>
+    <xsl:variable name="lang" select="($tei/@xml:lang, $tei/tei:text/@xml:lang, $langs[1])[normalize-space()][1] ! string(.)"/>
+    <xsl:variable name="orig" select="($src//tei:textLang/@mainLang, $src//tei:textLang/@xml:lang,
+      $h/tei:profileDesc/tei:langUsage/tei:language[@usage = 'original' or @role = 'original']/@ident,
+      $langs[. != $lang])[normalize-space()][1] ! string(.)"/>
+    <xsl:variable name="base" select="($base-url[normalize-space()],
+      $edh/tei:fileDesc/tei:publicationStmt/tei:idno[@type = ('URI', 'URL', 'url', 'uri')],
+      $edh/tei:fileDesc/tei:publicationStmt/tei:ptr/@target)[normalize-space()][1] ! normalize-space(.)"/>
+    <xsl:variable name="base" select="if ($base = '' or empty($base)) then () else if (ends-with($base, '/')) then $base else $base || '/'"/>
+    <xsl:variable name="id" select="($tei/@xml:id, 'document')[1] ! string(.)"/>
+    <te:record type="{$type}" id="{$id}" key="{replace($id, '[^A-Za-z0-9_:\-]', '-')}">
+      <te:title><xsl:value-of select="$title"/></te:title>
+      <xsl:choose>
+        <xsl:when test="$is-edition"/>
+        <xsl:when test="$sent">
+          <xsl:for-each select="$sent/(tei:persName | tei:orgName | tei:name)">
+            <te:author><xsl:sequence select="te:name(.)/@*"/></te:author>
+          </xsl:for-each>
+        </xsl:when>
+        <xsl:otherwise>
+          <xsl:for-each select="($h/tei:fileDesc/tei:titleStmt/tei:author, $src/tei:bibl/tei:author)[1]/../tei:author">
+            <te:author><xsl:sequence select="te:name(.)/@*"/></te:author>
+          </xsl:for-each>
+        </xsl:otherwise>
+      </xsl:choose>
+      <xsl:for-each select="$received/(tei:persName | tei:orgName | tei:name)">
+        <te:recipient><xsl:sequence select="te:name(.)/@*"/></te:recipient>
+      </xsl:for-each>
+      <xsl:for-each select="$edh/tei:fileDesc/tei:titleStmt/tei:editor">
+        <te:editor><xsl:sequence select="te:name(.)/@*"/></te:editor>
+      </xsl:for-each>
+      <xsl:if test="$date"><te:date iso="{$date}"/></xsl:if>
+      <xsl:variable name="place" select="if ($sent) then te:place-name($sent/tei:placeName[1])
+        else normalize-space(($src//tei:pubPlace)[1])"/>
+      <xsl:if test="$place"><te:place><xsl:value-of select="$place"/></te:place></xsl:if>
+      <xsl:if test="$periodical != '' and not($is-edition)"><te:periodical><xsl:value-of select="$periodical"/></te:periodical></xsl:if>
+      <xsl:if test="not($is-edition) and $ed">
+        <te:container><xsl:value-of select="normalize-space(($edh/tei:fileDesc/tei:titleStmt/tei:title[@type = 'main'], $edh/tei:fileDesc/tei:titleStmt/tei:title)[1])"/></te:container>
+      </xsl:if>
+      <xsl:for-each select="normalize-space(($edh/tei:fileDesc/tei:publicationStmt/tei:publisher)[1])[. != '']">
+        <te:publisher><xsl:value-of select="."/></te:publisher>
+      </xsl:for-each>
+      <xsl:for-each select="($edh/tei:fileDesc/tei:editionStmt/tei:edition/@n, $edh/tei:fileDesc/tei:editionStmt/tei:edition)[normalize-space()][1]">
+        <te:version><xsl:value-of select="normalize-space(.)"/></te:version>
+      </xsl:for-each>
+      <xsl:for-each select="te:when(($edh/tei:fileDesc/tei:publicationStmt/tei:date)[1])">
+        <te:edition-date iso="{.}"/>
+      </xsl:for-each>
+      <xsl:if test="exists($base)">
+        <te:url><xsl:value-of select="if ($is-edition) then $base else $base || encode-for-uri($id) || '.html'"/></te:url>
+      </xsl:if>
+      <xsl:if test="$lang"><te:language code="{$lang}" name="{te:language-name($lang)}"/></xsl:if>
+      <xsl:if test="$orig and $orig != $lang"><te:original-language code="{$orig}" name="{te:language-name($orig)}"/></xsl:if>
+      <xsl:for-each select="($edh/tei:fileDesc/tei:publicationStmt/tei:availability/tei:licence)[1]">
+        <te:licence target="{@target}"><xsl:value-of select="normalize-space(.)"/></te:licence>
+      </xsl:for-each>
+    </te:record>
+  </xsl:function>
+
+  <!-- 'Family, Given' (or the literal) for BibTeX/RIS-style name lists. -->
+  <xsl:function name="te:family-first" as="xs:string">
+    <xsl:param name="n" as="element()"/>
+    <xsl:sequence select="if ($n/@literal) then string($n/@literal)
+      else string-join(((string-join(($n/@particle, $n/@family), ' ')), $n/@given[normalize-space()]), ', ')"/>
+  </xsl:function>
+
+  <!-- 'Given Family' for display. -->
+  <xsl:function name="te:display-name" as="xs:string">
+    <xsl:param name="n" as="element()"/>
+    <xsl:sequence select="if ($n/@literal) then string($n/@literal)
+      else normalize-space(string-join(($n/@given, $n/@particle, $n/@family), ' '))"/>
+  </xsl:function>
+
+</xsl:stylesheet>

@@ -1,0 +1,186 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  The text model shared by the plain-text and HTML outputs:
+  - which elements are blocks, containers or inline (anything unknown is inline,
+    or a container when it holds blocks: its text is never dropped);
+  - which reading of a choice/app is shown (param choice);
+  - when lb/pb/cb joins a hyphenated word;
+  - how notes are numbered (document order, all notes of <text>).
+  Plus mode te:text, the plain-text rendering.
+-->
+<xsl:stylesheet version="3.0"
+  xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+  xmlns:xs="http://www.w3.org/2001/XMLSchema"
+  xmlns:tei="http://www.tei-c.org/ns/1.0"
+  xmlns:te="urn:tei-edition"
+  exclude-result-prefixes="#all">
+
+  <!-- Preferred readings of choice, in order; 'orig' is a shortcut for the source's own readings. -->
+  <xsl:param name="choice" as="xs:string" select="'corr reg expan'"/>
+
+  <xsl:variable name="te:choice-order" as="xs:string*" select="
+    if (normalize-space($choice) = ('orig', 'original', 'diplomatic')) then ('sic', 'orig', 'abbr')
+    else if (normalize-space($choice) = ('corr', 'reg', 'expan', 'regularised', '')) then ('corr', 'reg', 'expan')
+    else tokenize(normalize-space($choice), '[\s,]+')"/>
+
+  <!-- Elements that are one block (a paragraph-like unit) of the reading text. -->
+  <xsl:variable name="te:block-names" as="xs:string*" select="('p', 'ab', 'head', 'dateline', 'salute',
+    'signed', 'byline', 'docTitle', 'docAuthor', 'docDate', 'docImprint', 'titlePart', 'l', 'item',
+    'label', 'trailer', 'addrLine', 'speaker', 'stage', 'row', 'bibl', 'castItem', 'figDesc', 'fw')"/>
+  <!-- Elements that only hold blocks. -->
+  <xsl:variable name="te:container-names" as="xs:string*" select="('text', 'front', 'body', 'back',
+    'group', 'div', 'div1', 'div2', 'div3', 'div4', 'div5', 'div6', 'div7', 'opener', 'closer', 'list',
+    'listBibl', 'lg', 'floatingText', 'postscript', 'epigraph', 'argument', 'sp', 'table', 'figure',
+    'titlePage', 'address', 'castList', 'letter')"/>
+
+  <!-- Inline: a text node, or an element that is no block/container and holds none.
+       Notes are always inline (a marker), whatever they hold. -->
+  <xsl:function name="te:is-inline" as="xs:boolean">
+    <xsl:param name="n" as="node()"/>
+    <xsl:sequence select="
+      if (not($n instance of element())) then true()
+      else if ($n/self::tei:note) then true()
+      else if (local-name($n) = ($te:block-names, $te:container-names)) then false()
+      else if ($n/self::tei:quote or $n/self::tei:q or $n/self::tei:said or $n/self::tei:cit)
+        then not(exists($n/*[not(te:is-inline(.))]))
+      else not(exists($n//*[local-name() = ($te:block-names, $te:container-names)]
+                             [not(ancestor::tei:note[ancestor::* intersect $n])]))"/>
+  </xsl:function>
+
+  <!-- The child of choice/app that is shown. -->
+  <xsl:function name="te:chosen" as="node()?">
+    <xsl:param name="choice" as="element()"/>
+    <xsl:sequence select="
+      if ($choice/self::tei:app) then ($choice/tei:lem, $choice/tei:rdg)[1]
+      else ((for $name in $te:choice-order return $choice/*[local-name() = $name]), $choice/*)[1]"/>
+  </xsl:function>
+
+  <!-- Does this lb/pb/cb join the word around it? @break="no", or a hyphen ends the text before it. -->
+  <xsl:function name="te:joins" as="xs:boolean">
+    <xsl:param name="br" as="element()"/>
+    <xsl:sequence select="$br/@break = 'no' or
+      (not($br/@break = 'yes') and matches(string($br/preceding-sibling::node()[1][self::text()]), '\-\s*$'))"/>
+  </xsl:function>
+
+  <!-- Number of a note: its place among all notes of the text, in document order. -->
+  <xsl:function name="te:note-number" as="xs:integer">
+    <xsl:param name="note" as="element()"/>
+    <xsl:variable name="n" as="xs:integer">
+      <xsl:number select="$note" level="any" count="tei:note[not(ancestor::tei:teiHeader)]"/>
+    </xsl:variable>
+    <xsl:sequence select="$n"/>
+  </xsl:function>
+
+  <!-- The notes of a text, in order. -->
+  <xsl:function name="te:notes" as="element()*">
+    <xsl:param name="text" as="element()*"/>
+    <xsl:sequence select="$text//tei:note"/>
+  </xsl:function>
+
+  <!-- Text nodes next to a joining line break lose the hyphen and the white space at the join. -->
+  <xsl:function name="te:text-value" as="xs:string">
+    <xsl:param name="t" as="text()"/>
+    <xsl:variable name="next" select="$t/following-sibling::node()[1]"/>
+    <xsl:variable name="prev" select="$t/preceding-sibling::node()[1]"/>
+    <xsl:variable name="s" select="if ($next[self::tei:lb or self::tei:pb or self::tei:cb][te:joins(.)])
+      then replace($t, '(\-\s*|\s+)$', '') else string($t)"/>
+    <xsl:sequence select="if ($prev[self::tei:lb or self::tei:pb or self::tei:cb][te:joins(.)])
+      then replace($s, '^\s+', '') else $s"/>
+  </xsl:function>
+
+  <!-- ===== mode te:text: the plain reading text ===== -->
+
+  <!-- Blocks: a sequence of strings, one per block. Adjacent inline nodes form one block. -->
+  <xsl:template match="*" mode="te:blocks">
+    <xsl:for-each-group select="node()" group-adjacent="te:is-inline(.)">
+      <xsl:choose>
+        <xsl:when test="current-grouping-key()">
+          <xsl:variable name="s" select="normalize-space(string-join(te:inline(current-group())))"/>
+          <xsl:if test="$s != ''">
+            <xsl:sequence select="$s"/>
+          </xsl:if>
+        </xsl:when>
+        <xsl:otherwise>
+          <xsl:apply-templates select="current-group()" mode="te:blocks"/>
+        </xsl:otherwise>
+      </xsl:choose>
+    </xsl:for-each-group>
+  </xsl:template>
+
+  <xsl:template match="tei:item[not(te:is-inline(.))]" mode="te:blocks" priority="2">
+    <xsl:variable name="blocks" as="xs:string*"><xsl:next-match/></xsl:variable>
+    <xsl:variable name="mark" select="if (parent::tei:list/@type = ('ordered', 'numbered') or parent::tei:list/@rend = ('numbered', 'ordered'))
+      then count(preceding-sibling::tei:item) + 1 || '. ' else '- '"/>
+    <xsl:sequence select="for $i in 1 to count($blocks) return (if ($i = 1) then $mark else '  ') || $blocks[$i]"/>
+  </xsl:template>
+
+  <xsl:template match="tei:choice | tei:app" mode="te:blocks" priority="2">
+    <xsl:apply-templates select="te:chosen(.)" mode="te:blocks"/>
+  </xsl:template>
+
+  <!-- Block quotations: set off by quotation marks around the first and last block. -->
+  <xsl:template match="tei:quote | tei:q | tei:said" mode="te:blocks" priority="2">
+    <xsl:variable name="blocks" as="xs:string*"><xsl:next-match/></xsl:variable>
+    <xsl:variable name="n" select="count($blocks)"/>
+    <xsl:sequence select="for $i in 1 to $n return
+      (if ($i = 1) then '“' else '') || $blocks[$i] || (if ($i = $n) then '”' else '')"/>
+  </xsl:template>
+
+  <xsl:template match="tei:teiHeader | tei:facsimile | tei:standOff | tei:sourceDoc" mode="te:blocks" priority="3"/>
+
+  <!-- Inline rendering of a node sequence to a string. -->
+  <xsl:function name="te:inline" as="xs:string">
+    <xsl:param name="nodes" as="node()*"/>
+    <xsl:variable name="parts" as="xs:string*">
+      <xsl:apply-templates select="$nodes" mode="te:inline"/>
+    </xsl:variable>
+    <xsl:sequence select="string-join($parts)"/>
+  </xsl:function>
+
+  <xsl:template match="text()" mode="te:inline">
+    <xsl:sequence select="string(.)"/>
+  </xsl:template>
+  <xsl:template match="text()[following-sibling::node()[1][self::tei:lb or self::tei:pb or self::tei:cb]
+                              or preceding-sibling::node()[1][self::tei:lb or self::tei:pb or self::tei:cb]]"
+                mode="te:inline" priority="2">
+    <xsl:sequence select="te:text-value(.)"/>
+  </xsl:template>
+  <xsl:template match="*" mode="te:inline">
+    <xsl:apply-templates mode="te:inline"/>
+  </xsl:template>
+  <xsl:template match="comment() | processing-instruction()" mode="te:inline"/>
+  <xsl:template match="tei:lb | tei:pb | tei:cb" mode="te:inline">
+    <xsl:sequence select="if (te:joins(.)) then '' else ' '"/>
+  </xsl:template>
+  <xsl:template match="tei:choice | tei:app" mode="te:inline">
+    <xsl:apply-templates select="te:chosen(.)" mode="te:inline"/>
+  </xsl:template>
+  <xsl:template match="tei:note" mode="te:inline">
+    <xsl:sequence select="'[' || te:note-number(.) || ']'"/>
+  </xsl:template>
+  <xsl:template match="tei:q | tei:quote | tei:said | tei:soCalled" mode="te:inline">
+    <xsl:sequence select="'“'"/>
+    <xsl:apply-templates mode="te:inline"/>
+    <xsl:sequence select="'”'"/>
+  </xsl:template>
+  <!-- Block-level elements met inside an inline context (e.g. a p inside a note). -->
+  <xsl:template match="*[local-name() = $te:block-names]" mode="te:inline">
+    <xsl:sequence select="' '"/>
+    <xsl:apply-templates mode="te:inline"/>
+    <xsl:sequence select="' '"/>
+  </xsl:template>
+  <xsl:template match="tei:cell" mode="te:inline">
+    <xsl:apply-templates mode="te:inline"/>
+    <xsl:sequence select="if (following-sibling::tei:cell) then ' | ' else ''"/>
+  </xsl:template>
+
+  <!-- A note as one paragraph of endnote text. -->
+  <xsl:function name="te:note-text" as="xs:string">
+    <xsl:param name="note" as="element()"/>
+    <xsl:variable name="blocks" as="xs:string*">
+      <xsl:apply-templates select="$note" mode="te:blocks"/>
+    </xsl:variable>
+    <xsl:sequence select="normalize-space(string-join($blocks, ' '))"/>
+  </xsl:function>
+
+</xsl:stylesheet>

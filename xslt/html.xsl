@@ -1,0 +1,384 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  One semantic HTML5 page per TEI document.
+
+  Structure (a stable contract for the site builder):
+    <html lang> <head>… <title> …</head>
+    <body class="tei-page">
+      <main id="tei-main">
+        <article class="tei-document" id="tei-{doc xml:id}" data-doc="{doc xml:id}" lang>
+          <header class="tei-header">  h1.tei-title, p.tei-meta (dl.tei-meta: sender, recipient, date, source)
+          <div class="tei-text">       the reading text: section.tei-div, h2…h6.tei-head, p.tei-p (id = tei-{xml:id} or tei-p-{n}),
+                                       div.tei-opener/.tei-closer, p.tei-dateline/.tei-salute/.tei-signed,
+                                       blockquote.tei-quote[cite][data-source], q, i.tei-foreign[lang],
+                                       a.entity[data-ref][data-type][href], time[datetime], a.tei-noteref
+          <section class="tei-notes" role="doc-endnotes"> ol > li#tei-note-{n} with a.tei-backlink
+        </article>
+      </main>
+    </body>
+  Params:
+    fragment      'yes' = output only the <article> (to embed in another page)
+    css           URL of a stylesheet to link (optional)
+    register-url  pattern of register links, '{file}.html#{id}' (see common/functions.xsl)
+    document-url  pattern of links to other documents, '{file}.html'
+    id-prefix     prefix of all ids taken from the source ('tei-')
+    choice        readings of choice (see common/text.xsl)
+  No attribute is copied from the input: on* and style never reach the output; URLs pass
+  te:safe-url (relative, http, https, mailto only).
+-->
+<xsl:stylesheet version="3.0"
+  xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+  xmlns:xs="http://www.w3.org/2001/XMLSchema"
+  xmlns:tei="http://www.tei-c.org/ns/1.0"
+  xmlns:te="urn:tei-edition"
+  exclude-result-prefixes="#all">
+
+  <xsl:import href="common/functions.xsl"/>
+  <xsl:import href="common/text.xsl"/>
+  <xsl:import href="common/metadata.xsl"/>
+
+  <xsl:output method="html" html-version="5.0" encoding="UTF-8" indent="no"/>
+
+  <xsl:param name="fragment" as="xs:string" select="'no'"/>
+  <xsl:param name="css" as="xs:string" select="''"/>
+
+  <xsl:template match="/">
+    <xsl:variable name="tei" select="(tei:TEI, tei:teiCorpus/tei:TEI)[1]"/>
+    <xsl:variable name="article" as="element()">
+      <xsl:apply-templates select="$tei" mode="te:article"/>
+    </xsl:variable>
+    <xsl:choose>
+      <xsl:when test="$fragment = ('yes', 'true', '1')">
+        <xsl:sequence select="$article"/>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:variable name="lang" select="($tei/@xml:lang, $tei/tei:text/@xml:lang)[1]"/>
+        <html>
+          <xsl:if test="$lang"><xsl:attribute name="lang" select="$lang"/></xsl:if>
+          <head>
+            <meta charset="utf-8"/>
+            <meta name="viewport" content="width=device-width, initial-scale=1"/>
+            <title><xsl:value-of select="te:record($tei)/te:title"/></title>
+            <xsl:if test="te:safe-url($css) != ''">
+              <link rel="stylesheet" href="{te:safe-url($css)}"/>
+            </xsl:if>
+          </head>
+          <body class="tei-page">
+            <main id="tei-main"><xsl:sequence select="$article"/></main>
+          </body>
+        </html>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template match="tei:TEI" mode="te:article">
+    <xsl:variable name="record" select="te:record(.)"/>
+    <xsl:variable name="id" select="string($record/@id)"/>
+    <article class="tei-document tei-type-{te:class-token($record/@type)}" id="{te:html-id($id)}" data-doc="{$id}">
+      <xsl:call-template name="te:lang"/>
+      <header class="tei-header">
+        <h1 class="tei-title"><xsl:value-of select="$record/te:title"/></h1>
+        <xsl:call-template name="te:meta"><xsl:with-param name="record" select="$record"/></xsl:call-template>
+      </header>
+      <div class="tei-text">
+        <xsl:for-each select="tei:text/@xml:lang"><xsl:attribute name="lang" select="."/></xsl:for-each>
+        <xsl:apply-templates select="tei:text/node()" mode="te:html"/>
+      </div>
+      <xsl:variable name="notes" select="te:notes(tei:text)"/>
+      <xsl:if test="$notes">
+        <section class="tei-notes" role="doc-endnotes" aria-label="Notes">
+          <h2 class="tei-notes-head">Notes</h2>
+          <ol>
+            <xsl:for-each select="$notes">
+              <xsl:variable name="n" select="te:note-number(.)"/>
+              <li id="{$id-prefix}note-{$n}" class="tei-note" value="{$n}">
+                <xsl:call-template name="te:lang"/>
+                <xsl:apply-templates mode="te:html"/>
+                <xsl:text> </xsl:text>
+                <a class="tei-backlink" href="#{$id-prefix}noteref-{$n}" role="doc-backlink" aria-label="Back to the text">↩</a>
+              </li>
+            </xsl:for-each>
+          </ol>
+        </section>
+      </xsl:if>
+    </article>
+  </xsl:template>
+
+  <!-- Key facts of the header as a description list (only what the header holds). -->
+  <xsl:template name="te:meta">
+    <xsl:param name="record" as="element(te:record)"/>
+    <xsl:variable name="h" select="tei:teiHeader"/>
+    <xsl:variable name="sent" select="$h/tei:profileDesc/tei:correspDesc/tei:correspAction[@type = 'sent']"/>
+    <xsl:variable name="received" select="$h/tei:profileDesc/tei:correspDesc/tei:correspAction[@type = 'received']"/>
+    <dl class="tei-meta">
+      <xsl:if test="$sent/(tei:persName | tei:orgName | tei:name)">
+        <dt>From</dt>
+        <dd class="tei-sender"><xsl:apply-templates select="$sent/(tei:persName | tei:orgName | tei:name)" mode="te:meta-name"/></dd>
+      </xsl:if>
+      <xsl:if test="$received/(tei:persName | tei:orgName | tei:name)">
+        <dt>To</dt>
+        <dd class="tei-recipient"><xsl:apply-templates select="$received/(tei:persName | tei:orgName | tei:name)" mode="te:meta-name"/></dd>
+      </xsl:if>
+      <xsl:for-each select="$record/te:date">
+        <dt>Date</dt>
+        <dd class="tei-date"><time datetime="{@iso}"><xsl:value-of select="te:format-date(@iso)"/></time></dd>
+      </xsl:for-each>
+      <xsl:for-each select="$record/te:place">
+        <dt>Place</dt><dd class="tei-place"><xsl:value-of select="."/></dd>
+      </xsl:for-each>
+      <xsl:for-each select="$record/te:periodical">
+        <dt>Published in</dt><dd class="tei-source"><cite><xsl:value-of select="."/></cite></dd>
+      </xsl:for-each>
+      <xsl:for-each select="$record/te:original-language">
+        <dt>Original language</dt><dd class="tei-original-language"><xsl:value-of select="@name"/></dd>
+      </xsl:for-each>
+    </dl>
+  </xsl:template>
+
+  <xsl:template match="*" mode="te:meta-name">
+    <xsl:if test="position() gt 1">, </xsl:if>
+    <xsl:variable name="name" select="te:name(.)"/>
+    <xsl:variable name="label" select="(normalize-space(.)[. != ''], $name/te:display-name(.), te:split-pointer(string(@ref))[2])[. != ''][1]"/>
+    <xsl:call-template name="te:entity-link">
+      <xsl:with-param name="content" select="$label"/>
+    </xsl:call-template>
+  </xsl:template>
+
+  <!-- ===== mode te:html: the reading text ===== -->
+
+  <xsl:template name="te:lang">
+    <xsl:if test="@xml:lang"><xsl:attribute name="lang" select="@xml:lang"/></xsl:if>
+  </xsl:template>
+
+  <!-- Common attributes: id (prefixed), lang, class from the element name. -->
+  <xsl:template name="te:attrs">
+    <xsl:param name="class" as="xs:string" select="'tei-' || te:class-token(local-name())"/>
+    <xsl:if test="@xml:id"><xsl:attribute name="id" select="te:html-id(@xml:id)"/></xsl:if>
+    <xsl:call-template name="te:lang"/>
+    <xsl:attribute name="class" select="string-join(($class,
+      for $r in tokenize(normalize-space(@rend), ' ') return 'rend-' || te:class-token($r),
+      for $t in @type return 'type-' || te:class-token($t)), ' ')"/>
+  </xsl:template>
+
+  <!-- Unknown or container elements: a div when they hold blocks, else a span. Text is kept. -->
+  <xsl:template match="*" mode="te:html">
+    <xsl:element name="{if (te:is-inline(.)) then 'span' else 'div'}">
+      <xsl:call-template name="te:attrs"/>
+      <xsl:apply-templates mode="te:html"/>
+    </xsl:element>
+  </xsl:template>
+
+  <xsl:template match="tei:text | tei:body | tei:front | tei:back" mode="te:html">
+    <div>
+      <xsl:call-template name="te:attrs"/>
+      <xsl:apply-templates mode="te:html"/>
+    </div>
+  </xsl:template>
+
+  <xsl:template match="tei:div | tei:div1 | tei:div2 | tei:div3 | tei:div4 | tei:div5 | tei:div6 | tei:div7" mode="te:html">
+    <section>
+      <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-div'"/></xsl:call-template>
+      <xsl:apply-templates mode="te:html"/>
+    </section>
+  </xsl:template>
+
+  <xsl:template match="tei:head" mode="te:html">
+    <xsl:variable name="depth" select="count(ancestor::*[starts-with(local-name(), 'div')]) + 1"/>
+    <xsl:element name="h{min((max((2, $depth)), 6))}">
+      <xsl:call-template name="te:attrs"/>
+      <xsl:apply-templates mode="te:html"/>
+    </xsl:element>
+  </xsl:template>
+  <xsl:template match="tei:list/tei:head | tei:lg/tei:head | tei:figure/tei:head | tei:table/tei:head" mode="te:html" priority="2">
+    <p><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></p>
+  </xsl:template>
+
+  <!-- Paragraphs carry an anchor: the source id, else tei-p-{n} (n counts the paragraphs of the text). -->
+  <xsl:template match="tei:p | tei:ab" mode="te:html">
+    <xsl:variable name="n"><xsl:number level="any" count="tei:p | tei:ab" from="tei:text[not(ancestor::tei:text)]"/></xsl:variable>
+    <xsl:element name="{if (te:is-inline-content(.)) then 'p' else 'div'}">
+      <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-p'"/></xsl:call-template>
+      <xsl:if test="not(@xml:id)"><xsl:attribute name="id" select="$id-prefix || 'p-' || $n"/></xsl:if>
+      <xsl:attribute name="data-n" select="$n"/>
+      <xsl:apply-templates mode="te:html"/>
+    </xsl:element>
+  </xsl:template>
+
+  <!-- Does an element hold only inline content (so it may be an HTML p)? -->
+  <xsl:function name="te:is-inline-content" as="xs:boolean">
+    <xsl:param name="el" as="element()"/>
+    <xsl:sequence select="every $c in $el/* satisfies te:is-inline($c)"/>
+  </xsl:function>
+
+  <xsl:template match="tei:opener | tei:closer | tei:postscript | tei:epigraph | tei:argument | tei:lg | tei:floatingText | tei:address" mode="te:html">
+    <div><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></div>
+  </xsl:template>
+
+  <xsl:template match="tei:dateline | tei:salute | tei:signed | tei:byline | tei:trailer | tei:docDate | tei:docAuthor
+                       | tei:l | tei:addrLine | tei:speaker | tei:stage | tei:label | tei:fw | tei:docImprint | tei:titlePart" mode="te:html">
+    <xsl:element name="{if (te:is-inline-content(.) and not(parent::tei:p or parent::tei:ab or parent::tei:salute or parent::tei:signed)
+                            and not(ancestor::*[te:is-inline(.)])) then 'p' else 'span'}">
+      <xsl:call-template name="te:attrs"/>
+      <xsl:apply-templates mode="te:html"/>
+    </xsl:element>
+  </xsl:template>
+
+  <xsl:template match="tei:list" mode="te:html">
+    <xsl:element name="{if (@type = ('ordered', 'numbered') or @rend = ('ordered', 'numbered')) then 'ol' else 'ul'}">
+      <xsl:call-template name="te:attrs"/>
+      <xsl:apply-templates select="tei:item" mode="te:html"/>
+    </xsl:element>
+    <xsl:apply-templates select="* except tei:item" mode="te:html"/>
+  </xsl:template>
+  <xsl:template match="tei:item" mode="te:html">
+    <li><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></li>
+  </xsl:template>
+
+  <xsl:template match="tei:table" mode="te:html">
+    <table><xsl:call-template name="te:attrs"/>
+      <xsl:for-each select="tei:head"><caption><xsl:apply-templates mode="te:html"/></caption></xsl:for-each>
+      <tbody><xsl:apply-templates select="tei:row" mode="te:html"/></tbody>
+    </table>
+  </xsl:template>
+  <xsl:template match="tei:row" mode="te:html">
+    <tr><xsl:apply-templates select="tei:cell" mode="te:html"/></tr>
+  </xsl:template>
+  <xsl:template match="tei:cell" mode="te:html">
+    <td><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></td>
+  </xsl:template>
+
+  <!-- Quotations: blockquote citing its source when it holds blocks, else q. -->
+  <xsl:template match="tei:quote | tei:q | tei:said | tei:cit" mode="te:html">
+    <xsl:variable name="cite" select="if (@source) then te:document-href(@source) else ''"/>
+    <xsl:element name="{if (te:is-inline(.)) then 'q' else 'blockquote'}">
+      <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-quote'"/></xsl:call-template>
+      <xsl:if test="$cite != ''"><xsl:attribute name="cite" select="$cite"/></xsl:if>
+      <xsl:if test="@source"><xsl:attribute name="data-source" select="normalize-space(@source)"/></xsl:if>
+      <xsl:apply-templates mode="te:html"/>
+    </xsl:element>
+    <xsl:if test="$cite != '' and not(te:is-inline(.))">
+      <p class="tei-quote-source"><a href="{$cite}">Source of the quotation</a></p>
+    </xsl:if>
+  </xsl:template>
+  <xsl:template match="tei:soCalled" mode="te:html">
+    <q><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></q>
+  </xsl:template>
+
+  <xsl:template match="tei:foreign | tei:term[@xml:lang]" mode="te:html">
+    <i><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></i>
+  </xsl:template>
+  <xsl:template match="tei:title" mode="te:html">
+    <cite><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></cite>
+  </xsl:template>
+  <xsl:template match="tei:emph" mode="te:html">
+    <em><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></em>
+  </xsl:template>
+  <xsl:template match="tei:hi" mode="te:html">
+    <xsl:variable name="r" select="lower-case(string(@rend))"/>
+    <xsl:element name="{if (matches($r, 'ital')) then 'i' else if (matches($r, 'bold')) then 'b'
+      else if (matches($r, 'sup')) then 'sup' else if (matches($r, 'sub')) then 'sub'
+      else if (matches($r, 'under')) then 'u' else 'span'}">
+      <xsl:call-template name="te:attrs"/>
+      <xsl:apply-templates mode="te:html"/>
+    </xsl:element>
+  </xsl:template>
+
+  <!-- Mentions link to their register entries. -->
+  <xsl:template match="tei:persName[@ref] | tei:placeName[@ref] | tei:orgName[@ref] | tei:rs[@ref] | tei:name[@ref]
+                       | tei:title[@ref] | tei:bibl[@ref][te:is-inline(.)]" mode="te:html" priority="2">
+    <xsl:call-template name="te:entity-link"/>
+  </xsl:template>
+  <xsl:template match="tei:persName | tei:placeName | tei:orgName | tei:rs | tei:name" mode="te:html">
+    <span><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></span>
+  </xsl:template>
+
+  <xsl:template name="te:entity-link">
+    <xsl:param name="content" as="item()*" select="()"/>
+    <xsl:variable name="type" select="
+      if (self::tei:persName) then 'person' else if (self::tei:placeName) then 'place'
+      else if (self::tei:orgName) then 'org' else if (@type) then te:class-token(@type)
+      else te:class-token(local-name())"/>
+    <xsl:variable name="href" select="if (@ref) then te:register-href(@ref) else ''"/>
+    <xsl:element name="{if ($href != '') then 'a' else 'span'}">
+      <xsl:if test="@xml:id"><xsl:attribute name="id" select="te:html-id(@xml:id)"/></xsl:if>
+      <xsl:call-template name="te:lang"/>
+      <xsl:attribute name="class" select="'entity'"/>
+      <xsl:if test="@ref"><xsl:attribute name="data-ref" select="normalize-space(@ref)"/></xsl:if>
+      <xsl:attribute name="data-type" select="$type"/>
+      <xsl:if test="$href != ''"><xsl:attribute name="href" select="$href"/></xsl:if>
+      <xsl:choose>
+        <xsl:when test="exists($content)"><xsl:value-of select="$content"/></xsl:when>
+        <xsl:otherwise><xsl:apply-templates mode="te:html"/></xsl:otherwise>
+      </xsl:choose>
+    </xsl:element>
+  </xsl:template>
+
+  <xsl:template match="tei:date | tei:time" mode="te:html">
+    <xsl:variable name="iso" select="te:when(.)"/>
+    <xsl:element name="{if ($iso castable as xs:date or $iso castable as xs:gYearMonth or $iso castable as xs:gYear
+                            or $iso castable as xs:dateTime or $iso castable as xs:time) then 'time' else 'span'}">
+      <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-date'"/></xsl:call-template>
+      <xsl:if test="$iso castable as xs:date or $iso castable as xs:gYearMonth or $iso castable as xs:gYear
+                    or $iso castable as xs:dateTime or $iso castable as xs:time">
+        <xsl:attribute name="datetime" select="$iso"/>
+      </xsl:if>
+      <xsl:apply-templates mode="te:html"/>
+    </xsl:element>
+  </xsl:template>
+
+  <!-- Links: only safe URLs become hrefs; pointers to .xml files go to the document pages. -->
+  <xsl:template match="tei:ref | tei:ptr" mode="te:html">
+    <xsl:variable name="target" select="normalize-space(tokenize(normalize-space((@target, @url)[1]), ' ')[1])"/>
+    <xsl:variable name="href" select="if (matches($target, '^[^:/?#]*\.xml(#.*)?$') or starts-with($target, '#'))
+      then (if (starts-with($target, '#')) then '#' || te:html-id(substring($target, 2)) else te:document-href($target))
+      else te:safe-url($target)"/>
+    <xsl:element name="{if ($href != '') then 'a' else 'span'}">
+      <xsl:call-template name="te:attrs"/>
+      <xsl:if test="$href != ''"><xsl:attribute name="href" select="$href"/></xsl:if>
+      <xsl:choose>
+        <xsl:when test="self::tei:ptr or not(node())"><xsl:value-of select="($target[$href != ''], '')[1]"/></xsl:when>
+        <xsl:otherwise><xsl:apply-templates mode="te:html"/></xsl:otherwise>
+      </xsl:choose>
+    </xsl:element>
+  </xsl:template>
+
+  <xsl:template match="tei:choice | tei:app" mode="te:html">
+    <span><xsl:call-template name="te:attrs"/>
+      <xsl:apply-templates select="te:chosen(.)" mode="te:html"/>
+    </span>
+  </xsl:template>
+
+  <xsl:template match="tei:lb | tei:cb" mode="te:html">
+    <xsl:if test="not(te:joins(.))"><xsl:text> </xsl:text></xsl:if>
+  </xsl:template>
+  <xsl:template match="tei:pb" mode="te:html">
+    <span class="tei-pb" role="separator">
+      <xsl:if test="@n"><xsl:attribute name="data-n" select="@n"/></xsl:if>
+      <xsl:if test="@xml:id"><xsl:attribute name="id" select="te:html-id(@xml:id)"/></xsl:if>
+    </span>
+    <xsl:if test="not(te:joins(.))"><xsl:text> </xsl:text></xsl:if>
+  </xsl:template>
+  <xsl:template match="text()" mode="te:html">
+    <xsl:value-of select="."/>
+  </xsl:template>
+  <xsl:template match="text()[following-sibling::node()[1][self::tei:lb or self::tei:pb or self::tei:cb]
+                              or preceding-sibling::node()[1][self::tei:lb or self::tei:pb or self::tei:cb]]"
+                mode="te:html" priority="2">
+    <xsl:value-of select="te:text-value(.)"/>
+  </xsl:template>
+  <xsl:template match="comment() | processing-instruction()" mode="te:html"/>
+  <xsl:template match="tei:teiHeader | tei:facsimile | tei:standOff" mode="te:html"/>
+
+  <xsl:template match="tei:note" mode="te:html">
+    <xsl:variable name="n" select="te:note-number(.)"/>
+    <a class="tei-noteref" id="{$id-prefix}noteref-{$n}" href="#{$id-prefix}note-{$n}" role="doc-noteref"><sup><xsl:value-of select="$n"/></sup></a>
+  </xsl:template>
+  <!-- Inside the endnote list a note's own paragraphs are rendered as spans to stay inside li. -->
+
+  <xsl:template match="tei:graphic | tei:media" mode="te:html">
+    <xsl:variable name="href" select="te:safe-url(@url)"/>
+    <xsl:if test="$href != ''"><a class="tei-graphic" href="{$href}">[image]</a></xsl:if>
+    <xsl:apply-templates mode="te:html"/>
+  </xsl:template>
+
+</xsl:stylesheet>
