@@ -1,0 +1,103 @@
+"""Helpers for the hostile-input tests: TEI wrappers and a measured CLI run."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+TEI_NS = "http://www.tei-c.org/ns/1.0"
+LIMIT_RSS_MB = 1536
+LIMIT_SECONDS = 60
+
+
+def tei(body: str = "<p>text</p>", *, prolog: str = "", header: str = "", root_attrs: str = "") -> str:
+    """A small TEI document around ``body`` (the contents of <body>)."""
+    header = header or ("<teiHeader><fileDesc><titleStmt><title>Hostile</title></titleStmt>"
+                        "<publicationStmt><p>test</p></publicationStmt>"
+                        "<sourceDesc><p>test</p></sourceDesc></fileDesc></teiHeader>")
+    return (f'{prolog}<TEI xmlns="{TEI_NS}"{root_attrs}>{header}'
+            f"<text><body>{body}</body></text></TEI>")
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    max_rss_mb: float
+    timed_out: bool
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(*args, cwd=None, timeout: float = LIMIT_SECONDS, env: dict | None = None) -> Run:
+    """Run ``tei-edition ARGS`` in a subprocess; measure its peak RSS and wall time.
+
+    The peak RSS is the child's own ``ru_maxrss`` (from ``os.wait4``, the same
+    counter ``getrusage(RUSAGE_CHILDREN)`` reports, but for this child alone)."""
+    environment = dict(os.environ, PYTHONPATH=str(REPO / "src"), PYTHONDONTWRITEBYTECODE="1",
+                       **(env or {}))
+    cmd = [sys.executable, "-m", "tei_edition.cli", *map(str, args)]
+
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=environment, stdout=out, stderr=err,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        timed_out = []
+
+        def kill():
+            timed_out.append(True)
+            try:
+                os.killpg(proc.pid, 9)
+            except ProcessLookupError:
+                pass
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - start
+        out.seek(0)
+        err.seek(0)
+        rss_kb = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
+        return Run(proc.returncode, out.read().decode("utf-8", "replace"),
+                   err.read().decode("utf-8", "replace"), seconds, rss_kb / 1024, bool(timed_out))
+
+
+def cli_has(command: str) -> bool:
+    """Whether the CLI offers ``command`` yet."""
+
+    from tei_edition.cli import main
+
+    return command in main.commands
+
+
+LOCATED = r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): error: (?P<msg>.+)$"
+
+
+def assert_clean_rejection(run: Run, file: str | Path, rule: str | None = None) -> re.Match:
+    """Exit 1, no traceback, and a ``file:line:col: error: …`` line naming ``file``."""
+    assert not run.timed_out, f"timed out after {run.seconds:.1f} s"
+    assert "Traceback" not in run.output, run.output
+    assert run.returncode == 1, (run.returncode, run.output)
+    name = Path(file).name
+    for m in re.finditer(LOCATED, run.output, re.M):
+        if m.group("file").endswith(name) and int(m.group("line")) >= 1:
+            if rule is None or f"[{rule}]" in m.group("msg") or rule in m.group("msg"):
+                return m
+    raise AssertionError(f"no located error for {name} (rule {rule}) in:\n{run.output}")
