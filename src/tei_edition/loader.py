@@ -149,7 +149,7 @@ def _problem(path, line, col, rule, message) -> Problem:
 
 
 def _check_bytes(path, data: bytes) -> Problem | None:
-    if not data.strip():
+    if not data.lstrip(b"\xef\xbb\xbf\xff\xfe").strip():
         return _problem(path, 1, 1, "empty", "the file is empty; expected an XML document")
     for magic, kind in _MAGIC.items():
         if data.startswith(magic):
@@ -282,6 +282,13 @@ def _syntax_problem(path, data: bytes, exc: etree.XMLSyntaxError, resolver: _Den
                             f"declare it inline, e.g. <!DOCTYPE TEI [<!ENTITY {name} \"text\">]>, "
                             "or write the character itself")
     rule = "encoding" if ("encoding" in msg.lower() or "utf-8" in msg.lower()) else "well-formed"
+    if rule == "encoding" and "Invalid bytes" in msg:
+        declared = _DECL.match(data)
+        name = declared.group(1).decode("ascii") if declared else "UTF-8"
+        return _problem(path, line, col, rule,
+                        f"bytes here are not valid {name}{' (the default)' if not declared else ''}; "
+                        "the file was probably saved as Latin-1 or Windows-1252: save it as UTF-8 "
+                        "or declare its real encoding")
     return _problem(path, line, col, rule, f"not well-formed XML: {msg}")
 
 
