@@ -351,6 +351,13 @@
   <xsl:template match="tei:lb | tei:cb" mode="te:html">
     <xsl:if test="not(te:joins(.))"><xsl:text> </xsl:text></xsl:if>
   </xsl:template>
+  <xsl:template match="tei:lb[te:keeps-line(.)]" mode="te:html" priority="2">
+    <xsl:if test="not(te:joins(.))"><br class="tei-lb"/></xsl:if>
+  </xsl:template>
+  <xsl:template match="tei:note[@place = 'inline']" mode="te:html" priority="2">
+    <span><xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-note tei-note-inline'"/></xsl:call-template>
+      <xsl:apply-templates mode="te:html"/></span>
+  </xsl:template>
   <xsl:template match="tei:pb" mode="te:html">
     <span class="tei-pb" role="separator">
       <xsl:if test="@n"><xsl:attribute name="data-n" select="@n"/></xsl:if>

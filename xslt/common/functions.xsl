@@ -108,4 +108,19 @@
     <xsl:sequence select="($names($base), string($code))[1]"/>
   </xsl:function>
 
+  <!-- A value made safe inside a BibTeX/biblatex brace-delimited field. -->
+  <xsl:function name="te:tex" as="xs:string">
+    <xsl:param name="s" as="xs:string?"/>
+    <xsl:variable name="parts" as="xs:string*">
+      <xsl:analyze-string select="normalize-space($s)" regex="[\\{{}}&amp;%$#_~^]">
+        <xsl:matching-substring>
+          <xsl:sequence select="map{'\':'\textbackslash{}', '{':'\{', '}':'\}', '&amp;':'\&amp;', '%':'\%',
+            '$':'\$', '#':'\#', '_':'\_', '~':'\textasciitilde{}', '^':'\textasciicircum{}'}(.)"/>
+        </xsl:matching-substring>
+        <xsl:non-matching-substring><xsl:sequence select="."/></xsl:non-matching-substring>
+      </xsl:analyze-string>
+    </xsl:variable>
+    <xsl:sequence select="string-join($parts)"/>
+  </xsl:function>
+
 </xsl:stylesheet>

@@ -60,7 +60,9 @@
   <!-- No name parts: the register entry tells the parts. -->
   <xsl:template match="tei:persName[@ref][not(tei:surname)] | tei:orgName[@ref] | tei:name[@ref] | tei:rs[@ref]" mode="te:name" priority="2">
     <xsl:variable name="entry" select="te:resolve(@ref, .)"/>
-    <xsl:variable name="names" select="$entry/(tei:persName[tei:surname], tei:persName, tei:orgName, tei:name)[1]"/>
+    <xsl:variable name="names" select="($entry/tei:persName[@type = 'main'][tei:surname],
+      $entry/tei:persName[tei:surname][not(@xml:lang) or starts-with(@xml:lang, 'en')], $entry/tei:persName[tei:surname],
+      $entry/tei:persName, $entry/tei:orgName, $entry/tei:name)[1]"/>
     <xsl:choose>
       <xsl:when test="$names and not($names/@ref)">
         <xsl:apply-templates select="$names" mode="te:name"/>
@@ -117,21 +119,30 @@
     <xsl:variable name="received" select="$h/tei:profileDesc/tei:correspDesc/tei:correspAction[@type = 'received']"/>
     <xsl:variable name="src" select="$h/tei:fileDesc/tei:sourceDesc"/>
     <xsl:variable name="periodical" select="normalize-space(($src//tei:title[@level = 'j'])[1])"/>
+    <!-- A newspaper article: marked so explicitly, or first published in a periodical on the day the
+         text itself is dated (a text dated earlier and printed later, like an announcement reprinted
+         in a paper, is a document). -->
+    <xsl:variable name="issue-date" select="te:when(($src//tei:bibl[tei:title/@level = 'j']/tei:date)[1])"/>
+    <xsl:variable name="own-date" select="te:when(($h/tei:profileDesc/tei:creation/tei:date, $tei/tei:text//tei:docDate, $tei/tei:text//tei:dateline//tei:date)[te:when(.)][1])"/>
     <xsl:variable name="type" select="
       if ($is-edition) then 'edition'
       else if ($sent) then 'letter'
-      else if ($periodical != '') then 'article-newspaper'
+      else if ($src//tei:bibl/@subtype = ('article', 'newspaper-article') or $src//tei:bibl/@type = ('article', 'newspaper-article')
+               or $h/tei:profileDesc/tei:textClass//(tei:catRef/@target, tei:classCode, tei:term) = ('newspaper-article', '#newspaper-article')) then
+        (if ($periodical != '') then 'article-newspaper' else 'document')
+      else if ($periodical != '' and (empty($own-date) or $own-date = $issue-date)) then 'article-newspaper'
       else 'document'"/>
     <xsl:variable name="title" select="normalize-space(($h/tei:fileDesc/tei:titleStmt/tei:title[@type = 'main'],
       $h/tei:fileDesc/tei:titleStmt/tei:title)[1])"/>
-    <xsl:variable name="date-el" select="($sent/tei:date, $src//tei:bibl/tei:date, $src//tei:date,
+    <xsl:variable name="date-el" select="($sent/tei:date, $h/tei:profileDesc/tei:creation/tei:date,
+      $src//tei:bibl[@type = 'original']/tei:date, $src//tei:bibl/tei:date, $src//tei:date,
       $tei/tei:text//(tei:docDate | tei:dateline//tei:date))[te:when(.)][1]"/>
     <xsl:variable name="date" select="if ($is-edition) then te:when(($h/tei:fileDesc/tei:publicationStmt/tei:date)[1]) else te:when($date-el)"/>
     <xsl:variable name="langs" select="$h/tei:profileDesc/tei:langUsage/tei:language/@ident/string()"/>
     <xsl:variable name="lang" select="($tei/@xml:lang, $tei/tei:text/@xml:lang, $langs[1])[normalize-space()][1] ! string(.)"/>
     <xsl:variable name="orig" select="($src//tei:textLang/@mainLang, $src//tei:textLang/@xml:lang,
       $h/tei:profileDesc/tei:langUsage/tei:language[@usage = 'original' or @role = 'original']/@ident,
-      $langs[. != $lang])[normalize-space()][1] ! string(.)"/>
+      $langs)[normalize-space()][. != $lang][1] ! string(.)"/>
     <xsl:variable name="base" select="($base-url[normalize-space()],
       $edh/tei:fileDesc/tei:publicationStmt/tei:idno[@type = ('URI', 'URL', 'url', 'uri')],
       $edh/tei:fileDesc/tei:publicationStmt/tei:ptr/@target)[normalize-space()][1] ! normalize-space(.)"/>
@@ -159,8 +170,8 @@
         <te:editor><xsl:sequence select="te:name(.)/@*"/></te:editor>
       </xsl:for-each>
       <xsl:if test="$date"><te:date iso="{$date}"/></xsl:if>
-      <xsl:variable name="place" select="if ($sent) then te:place-name($sent/tei:placeName[1])
-        else normalize-space(($src//tei:pubPlace)[1])"/>
+      <xsl:variable name="place" select="(te:place-name(($sent/tei:placeName, $h/tei:profileDesc/tei:creation/tei:placeName)[1]),
+        normalize-space(($src//tei:pubPlace)[1]))[. != ''][1]"/>
       <xsl:if test="$place"><te:place><xsl:value-of select="$place"/></te:place></xsl:if>
       <xsl:if test="$periodical != '' and not($is-edition)"><te:periodical><xsl:value-of select="$periodical"/></te:periodical></xsl:if>
       <xsl:if test="not($is-edition) and $ed">

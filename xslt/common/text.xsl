@@ -62,11 +62,19 @@
       (not($br/@break = 'yes') and matches(string($br/preceding-sibling::node()[1][self::text()]), '\-\s*$'))"/>
   </xsl:function>
 
+  <!-- Is this lb a visible line break (in a signature, address, dateline, salute, verse line)? -->
+  <xsl:function name="te:keeps-line" as="xs:boolean">
+    <xsl:param name="lb" as="element()"/>
+    <xsl:sequence select="exists($lb/ancestor::*[self::tei:signed or self::tei:address or self::tei:salute
+      or self::tei:dateline or self::tei:byline or self::tei:docImprint or self::tei:closer or self::tei:opener][1])
+      and empty($lb/ancestor::tei:p)"/>
+  </xsl:function>
+
   <!-- Number of a note: its place among all notes of the text, in document order. -->
   <xsl:function name="te:note-number" as="xs:integer">
     <xsl:param name="note" as="element()"/>
     <xsl:variable name="n" as="xs:integer">
-      <xsl:number select="$note" level="any" count="tei:note[not(ancestor::tei:teiHeader)]"/>
+      <xsl:number select="$note" level="any" count="tei:note[not(ancestor::tei:teiHeader)][not(@place = 'inline')]"/>
     </xsl:variable>
     <xsl:sequence select="$n"/>
   </xsl:function>
@@ -74,7 +82,7 @@
   <!-- The notes of a text, in order. -->
   <xsl:function name="te:notes" as="element()*">
     <xsl:param name="text" as="element()*"/>
-    <xsl:sequence select="$text//tei:note"/>
+    <xsl:sequence select="$text//tei:note[not(@place = 'inline')]"/>
   </xsl:function>
 
   <!-- Text nodes next to a joining line break lose the hyphen and the white space at the join. -->
@@ -95,7 +103,7 @@
     <xsl:for-each-group select="node()" group-adjacent="te:is-inline(.)">
       <xsl:choose>
         <xsl:when test="current-grouping-key()">
-          <xsl:variable name="s" select="normalize-space(string-join(te:inline(current-group())))"/>
+          <xsl:variable name="s" select="te:clean(string-join(te:inline(current-group())))"/>
           <xsl:if test="$s != ''">
             <xsl:sequence select="$s"/>
           </xsl:if>
@@ -128,6 +136,14 @@
 
   <xsl:template match="tei:teiHeader | tei:facsimile | tei:standOff | tei:sourceDoc" mode="te:blocks" priority="3"/>
 
+  <!-- Normalise white space; a kept line break (U+2028) becomes a newline. -->
+  <xsl:function name="te:clean" as="xs:string">
+    <xsl:param name="s" as="xs:string"/>
+    <xsl:variable name="n" select="normalize-space($s)"/>
+    <xsl:sequence select="if (contains($n, '&#x2028;')) then
+      normalize-space(replace($n, '\s*&#x2028;[\s&#x2028;]*', '&#x2028;')) => translate('&#x2028;', '&#10;') else $n"/>
+  </xsl:function>
+
   <!-- Inline rendering of a node sequence to a string. -->
   <xsl:function name="te:inline" as="xs:string">
     <xsl:param name="nodes" as="node()*"/>
@@ -152,8 +168,15 @@
   <xsl:template match="tei:lb | tei:pb | tei:cb" mode="te:inline">
     <xsl:sequence select="if (te:joins(.)) then '' else ' '"/>
   </xsl:template>
+  <!-- In signatures, addresses and the like a line break is kept (U+2028 survives normalize-space). -->
+  <xsl:template match="tei:lb[te:keeps-line(.)]" mode="te:inline" priority="2">
+    <xsl:sequence select="if (te:joins(.)) then '' else '&#x2028;'"/>
+  </xsl:template>
   <xsl:template match="tei:choice | tei:app" mode="te:inline">
     <xsl:apply-templates select="te:chosen(.)" mode="te:inline"/>
+  </xsl:template>
+  <xsl:template match="tei:note[@place = 'inline']" mode="te:inline" priority="2">
+    <xsl:apply-templates mode="te:inline"/>
   </xsl:template>
   <xsl:template match="tei:note" mode="te:inline">
     <xsl:sequence select="'[' || te:note-number(.) || ']'"/>
