@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -10,11 +12,15 @@ from typing import Iterable, Iterator
 TMP_PREFIX = ".tei-edition-tmp-"
 
 
-def write_atomic(path: str | os.PathLike, data: str | bytes, *, encoding: str = "utf-8") -> Path:
+def write_atomic(path: str | os.PathLike, data: str | bytes, *, encoding: str = "utf-8",
+                 durable: bool = True) -> Path:
     """Write via a temporary file in the same folder, fsync, then ``os.replace``.
 
     A crash or a full disk leaves the previous file intact, never a half-written one.
     An existing symlink or hard link at ``path`` is replaced, never written through.
+    ``durable=False`` skips the per-file fsync (still atomic against a killed
+    process); batch runs use it and flush once with :func:`sync_folder` before
+    recording outputs in their journal.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -24,7 +30,8 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, encoding: str = 
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -76,3 +83,111 @@ def _walk(folder: Path, root: Path, seen: set) -> Iterator[Path]:
             yield from _walk(p, root, seen)
         elif entry.is_file() and entry.name.lower().endswith(".xml"):
             yield p
+
+
+def sync_folder(folder: str | os.PathLike) -> None:
+    """Flush written data of the file system holding ``folder`` to disk."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        os.sync()
+        return
+    try:
+        if hasattr(os, "syncfs"):
+            os.syncfs(fd)  # type: ignore[attr-defined]
+        else:
+            os.sync()
+        os.fsync(fd)  # the directory entries made by os.replace
+    finally:
+        os.close(fd)
+
+
+def remove_temp_files(folder: str | os.PathLike) -> int:
+    """Delete temporary files left by an interrupted write below ``folder``; return how many.
+
+    Only names starting with :data:`TMP_PREFIX` are touched and symlinked
+    folders are not entered, so nothing outside ``folder`` is ever removed.
+    """
+    removed = 0
+    folder = Path(folder)
+    if not folder.is_dir() or folder.is_symlink():
+        return 0
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        for name in filenames:
+            if name.startswith(TMP_PREFIX):
+                try:
+                    os.unlink(os.path.join(dirpath, name))
+                    removed += 1
+                except OSError:
+                    pass
+    return removed
+
+
+def is_inside(path: str | os.PathLike, folder: str | os.PathLike) -> bool:
+    """True when ``path`` (its folder resolved, symlinks included) stays inside ``folder``.
+
+    The last component is not resolved: a symlink there is replaced by
+    :func:`write_atomic`, not followed.
+    """
+    path = Path(os.path.abspath(path))
+    return path.parent.resolve().joinpath(path.name).is_relative_to(Path(folder).resolve())
+
+
+def digest_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def digest_file(path: str | os.PathLike) -> str | None:
+    """SHA-256 of a regular file's content, or None when it cannot be read."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def digest_tree(folder: str | os.PathLike, suffixes: tuple[str, ...] = ()) -> str:
+    """One SHA-256 over the names and contents of every file below ``folder``.
+
+    Any change to a stylesheet or schema (an edit, a new or removed file)
+    changes the result, whatever the timestamps say.
+    """
+    folder = Path(folder)
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__pycache__")))
+        for name in sorted(filenames):
+            if name.startswith(".") or (suffixes and not name.endswith(suffixes)):
+                continue
+            full = Path(dirpath, name)
+            h.update(full.relative_to(folder).as_posix().encode() + b"\0")
+            h.update((digest_file(full) or "unreadable").encode() + b"\0")
+    return h.hexdigest()
+
+
+class FolderBusy(Exception):
+    """Another run holds the lock on the same output folder."""
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike, name: str = ".tei-edition.lock"):
+    """Hold an exclusive advisory lock on ``folder`` so two runs never share a journal."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(folder / name, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FolderBusy(f"another run is writing to {folder}") from None
+        yield
+    finally:
+        os.close(fd)

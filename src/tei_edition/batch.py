@@ -1,0 +1,915 @@
+"""Corpus-scale runs: plan, journal, workers, atomic writes, progress, summary.
+
+The shape of a run, left to right::
+
+    plan(inputs, out_dir)  ->  journal says what is unchanged  ->  chunks of jobs
+      -> worker processes (or a Dask cluster) run a Task on each file and return text
+      -> the parent writes outputs atomically and records them in the journal
+      -> Summary
+
+This module knows nothing of any format or schema: the work done on one file
+is a :class:`Task`; :class:`TransformTask` and :class:`ValidateTask` adapt the
+library's ``transform`` and ``validate``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from . import __version__
+from .fsutil import (
+    TMP_PREFIX,
+    FolderBusy,
+    digest_bytes,
+    digest_file,
+    digest_tree,
+    folder_lock,
+    is_inside,
+    iter_xml_files,
+    remove_temp_files,
+    sync_folder,
+    write_atomic,
+)
+from .problems import ERROR, WARNING, Problem
+
+JOURNAL_NAME = ".tei-edition-journal.json"
+JOURNAL_VERSION = 1
+CHUNK_MAX = 50  # ~3 ms of Dask overhead per task and a pipe round trip per chunk
+CHECKPOINT_SECONDS = 1.0
+
+OK = "ok"
+FAILED = "failed"
+SKIPPED = "skipped"
+UNCHANGED = "unchanged"
+
+__all__ = [
+    "Job", "Outcome", "Result", "Summary", "Task", "TransformTask", "ValidateTask",
+    "Journal", "plan", "run", "run_transform", "run_validate", "print_summary",
+    "BatchError", "JOURNAL_NAME",
+]
+
+
+class BatchError(Exception):
+    """A run could not start at all (bad output folder, folder busy, no scheduler)."""
+
+
+# --- values -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Job:
+    """One input file and where its output goes (``output`` is None for checks)."""
+
+    source: Path
+    rel: str  # the input's path relative to the input root, POSIX style
+    output: Path | None = None
+    explicit: bool = False  # named on the command line rather than found in a folder
+
+    @property
+    def key(self) -> str:
+        """The journal key: the output's path relative to the output folder, else ``rel``."""
+        if self.output is None:
+            return self.rel
+        return Path(self.rel).with_suffix(self.output.suffix).as_posix()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a task returns for one file: the output text, or why there is none."""
+
+    status: str  # OK, FAILED or SKIPPED
+    text: str | None = None
+    problems: tuple[Problem, ...] = ()
+    note: str = ""
+
+    @classmethod
+    def ok(cls, text: str | None = None, problems: Sequence[Problem] = ()) -> "Outcome":
+        return cls(OK, text, tuple(problems))
+
+    @classmethod
+    def failed(cls, problems: Sequence[Problem]) -> "Outcome":
+        return cls(FAILED, None, tuple(problems))
+
+    @classmethod
+    def skipped(cls, note: str, problems: Sequence[Problem] = ()) -> "Outcome":
+        return cls(SKIPPED, None, tuple(problems), note)
+
+
+@dataclass(frozen=True)
+class Result:
+    job: Job
+    status: str  # OK, FAILED, SKIPPED or UNCHANGED
+    problems: tuple[Problem, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts and timing of a run, plus every result worth reporting."""
+
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    unchanged: int = 0
+    elapsed: float = 0.0
+    results: tuple[Result, ...] = ()  # failed, skipped and results carrying warnings
+    interrupted: bool = False
+    removed_temp_files: int = 0
+    jobs: int = 1
+
+    @property
+    def total(self) -> int:
+        return self.ok + self.failed + self.skipped + self.unchanged
+
+    @property
+    def processed(self) -> int:
+        return self.ok + self.failed + self.skipped
+
+    @property
+    def docs_per_s(self) -> float:
+        return self.processed / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return 1 if self.failed else 0
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return tuple(p for r in self.results for p in r.problems)
+
+    def line(self) -> str:
+        text = (f"{self.ok} ok, {self.failed} failed, {self.skipped} skipped, "
+                f"{self.unchanged} unchanged in {self.elapsed:.2f} s ({self.docs_per_s:.0f} docs/s)")
+        return text + (" — interrupted" if self.interrupted else "")
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok, "failed": self.failed, "skipped": self.skipped, "unchanged": self.unchanged,
+            "elapsed": round(self.elapsed, 3), "docs_per_s": round(self.docs_per_s, 1),
+            "interrupted": self.interrupted,
+            "problems": [p.to_dict() for p in self.problems],
+            "skipped_files": [{"file": str(r.job.source), "note": r.note}
+                              for r in self.results if r.status == SKIPPED],
+        }
+
+
+# --- tasks ------------------------------------------------------------------
+
+class Task:
+    """The work done on one file inside a worker process.
+
+    Subclasses are top-level classes holding only plain values: they are pickled
+    into spawned workers (and Dask workers), where :meth:`warm` runs once.
+    """
+
+    name = "task"
+    extension: str | None = None  # output suffix, or None when the task writes nothing
+
+    def fingerprint(self) -> str:
+        """Everything besides the input file that decides the result (stylesheets, params...)."""
+        return f"{type(self).__module__}.{type(self).__qualname__} {__version__}"
+
+    def warm(self) -> None:
+        """Compile stylesheets or schemas once per worker process."""
+
+    def run(self, path: str, data: bytes) -> Outcome:
+        raise NotImplementedError
+
+
+def _sorted_params(params: dict | None) -> str:
+    return json.dumps(params or {}, sort_keys=True, default=str)
+
+
+class TransformTask(Task):
+    """``transform(document, fmt, params)`` on each file; the output is its text."""
+
+    name = "transform"
+
+    def __init__(self, fmt: str, params: dict | None = None, extension: str | None = None,
+                 stylesheets: str | os.PathLike | None = None):
+        self.fmt = fmt
+        self.params = dict(params or {})
+        self.extension = extension or _format_extension(fmt)
+        self.stylesheets = str(stylesheets) if stylesheets else None
+
+    def _stylesheet_dir(self) -> Path:
+        if self.stylesheets:
+            return Path(self.stylesheets)
+        from .resources import xslt_dir
+
+        return xslt_dir()
+
+    def fingerprint(self) -> str:
+        return digest_bytes("\n".join([
+            super().fingerprint(), self.fmt, _sorted_params(self.params),
+            digest_tree(self._stylesheet_dir(), (".xsl", ".xslt", ".json", ".csl")),
+        ]).encode())
+
+    def warm(self) -> None:
+        from . import xslt
+
+        for name in ("warm_up", "warm", "precompile", "compile_all"):
+            fn = getattr(xslt, name, None)
+            if callable(fn):
+                try:
+                    fn([self.fmt])
+                except TypeError:
+                    fn()
+                return
+
+    def run(self, path: str, data: bytes) -> Outcome:
+        from .loader import parse_bytes
+        from .transform import transform
+
+        doc = parse_bytes(data, path)
+        if isinstance(doc, Problem):
+            return Outcome.failed([doc])
+        try:
+            text = transform(doc, self.fmt, self.params or None)
+        except Exception as exc:  # TransformError carries the located problem
+            problem = getattr(exc, "problem", None)
+            problems = getattr(exc, "problems", None) or ([problem] if problem else None)
+            if not problems:
+                raise
+            problems = tuple(problems)
+            if all(p.severity != ERROR for p in problems):
+                return Outcome.skipped(problems[0].message, problems)
+            return Outcome.failed(problems)
+        if text is None:
+            return Outcome.skipped("no document text")
+        return Outcome.ok(text)
+
+
+def _format_extension(fmt: str) -> str:
+    try:
+        from . import formats
+
+        for getter in ("get", "get_format", "lookup"):
+            fn = getattr(formats, getter, None)
+            if callable(fn):
+                try:
+                    spec = fn(fmt)
+                except Exception:
+                    break
+                ext = getattr(spec, "extension", None) or (spec.get("extension") if isinstance(spec, dict) else None)
+                if ext:
+                    return ext if ext.startswith(".") else "." + ext
+        registry = getattr(formats, "FORMATS", None)
+        if isinstance(registry, dict) and fmt in registry:
+            spec = registry[fmt]
+            ext = getattr(spec, "extension", None) or (spec.get("extension") if isinstance(spec, dict) else None)
+            if ext:
+                return ext if ext.startswith(".") else "." + ext
+    except ImportError:
+        pass
+    return {"html": ".html", "text": ".txt", "csl-json": ".json", "bibtex": ".bib",
+            "biblatex": ".bib", "ris": ".ris"}.get(fmt, "." + fmt)
+
+
+class ValidateTask(Task):
+    """``validate([file], schemas)`` on each file; nothing is written, problems are reported."""
+
+    name = "validate"
+    extension = None
+
+    def __init__(self, schemas: Sequence[str] | None = None, options: dict | None = None):
+        self.schemas = list(schemas) if schemas else None
+        self.options = dict(options or {})
+
+    def fingerprint(self) -> str:
+        from .resources import schema_dir
+
+        return digest_bytes("\n".join([
+            super().fingerprint(), _sorted_params({"schemas": self.schemas, **self.options}),
+            digest_tree(schema_dir()),
+        ]).encode())
+
+    def warm(self) -> None:
+        from . import validation
+
+        fn = getattr(validation, "warm_up", None) or getattr(validation, "warm", None)
+        if callable(fn):
+            try:
+                fn(self.schemas)
+            except TypeError:
+                fn()
+
+    def run(self, path: str, data: bytes) -> Outcome:
+        from .validation import validate
+
+        report = validate([path], schemas=self.schemas, **self.options)
+        problems = tuple(report.problems)
+        return Outcome.ok(None, problems) if report.ok else Outcome.failed(problems)
+
+
+# --- planning ---------------------------------------------------------------
+
+def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike | None = None,
+         fmt: str | None = None, *, extension: str | None = None) -> list[Job]:
+    """Turn files and folders into jobs whose outputs mirror the input tree.
+
+    One folder: outputs mirror paths below it. Several inputs: below their
+    common folder, so two inputs never map to the same output. Names never
+    come from ``xml:id`` or titles. Hidden files, temporary files and anything
+    inside ``out_dir`` are left out; symlinks leaving a folder are not followed.
+    """
+    inputs = [Path(p) for p in inputs]
+    if out_dir is not None and extension is None and fmt is not None:
+        extension = _format_extension(fmt)
+    out_abs = Path(os.path.abspath(out_dir)) if out_dir is not None else None
+    found: list[tuple[Path, Path, bool]] = []
+    for given in inputs:
+        explicit = not given.is_dir()
+        for file, root in iter_xml_files([given]):
+            found.append((Path(os.path.abspath(file)), Path(os.path.abspath(root)), explicit))
+    if not found:
+        return []
+    roots = {root for _, root, _ in found}
+    base = roots.pop() if len(roots) == 1 else Path(os.path.commonpath([str(r) for r in roots | {found[0][1]}]))
+    jobs: list[Job] = []
+    seen: set[str] = set()
+    for file, _, explicit in found:
+        if out_abs is not None and file.is_relative_to(out_abs):
+            continue  # our own outputs when OUT lies inside the input folder
+        if file.name.startswith(TMP_PREFIX):
+            continue
+        rel = file.relative_to(base).as_posix()
+        if rel in seen:
+            continue
+        seen.add(rel)
+        output = None
+        if out_abs is not None:
+            output = out_abs / Path(rel).with_suffix(extension or ".out")
+        jobs.append(Job(file, rel, output, explicit))
+    return jobs
+
+
+# --- the journal ------------------------------------------------------------
+
+class Journal:
+    """Content hashes of what a previous run produced, kept in ``OUT/.tei-edition-journal.json``.
+
+    An entry says: this output came from an input with this SHA-256, under a
+    task with this fingerprint (stylesheets/schemas, params, version), and the
+    output has this SHA-256. Timestamps play no part.
+    """
+
+    def __init__(self, path: Path | None, entries: dict | None = None):
+        self.path = path
+        self.entries: dict[str, dict] = entries or {}
+        self.dirty = False
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None) -> "Journal":
+        if path is None:
+            return cls(None)
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            if data.get("version") == JOURNAL_VERSION and isinstance(data.get("entries"), dict):
+                return cls(path, data["entries"])
+        except (OSError, ValueError, AttributeError):
+            pass  # missing or unreadable: everything is rebuilt
+        return cls(path)
+
+    def is_current(self, job: Job, fingerprint: str) -> bool:
+        entry = self.entries.get(job.key)
+        if not entry or entry.get("task") != fingerprint:
+            return False
+        if entry.get("input") != digest_file(job.source):
+            return False
+        if entry.get("status") == SKIPPED or job.output is None:
+            return True
+        output = job.output
+        if output.is_symlink() or not output.is_file():
+            return False
+        try:
+            if output.stat().st_size != entry.get("size"):
+                return False
+        except OSError:
+            return False
+        return digest_file(output) == entry.get("output")
+
+    def record(self, job: Job, fingerprint: str, input_hash: str, status: str,
+               output_bytes: bytes | None = None, note: str = "") -> None:
+        entry = {"source": job.rel, "task": fingerprint, "input": input_hash, "status": status}
+        if output_bytes is not None:
+            entry["output"] = digest_bytes(output_bytes)
+            entry["size"] = len(output_bytes)
+        if note:
+            entry["note"] = note
+        self.entries[job.key] = entry
+        self.dirty = True
+
+    def forget(self, job: Job) -> None:
+        if self.entries.pop(job.key, None) is not None:
+            self.dirty = True
+
+    def save(self) -> None:
+        if self.path is None or not self.dirty:
+            return
+        sync_folder(self.path.parent)  # outputs reach the disk before the journal names them
+        payload = {"version": JOURNAL_VERSION, "tool": f"tei-edition {__version__}", "entries": self.entries}
+        write_atomic(self.path, json.dumps(payload, indent=0, sort_keys=True))
+        self.dirty = False
+
+
+# --- workers ----------------------------------------------------------------
+
+_WORKER_TASK: Task | None = None
+_WORKER_ERROR: Problem | None = None
+_WARM: dict[str, tuple[Task, Problem | None]] = {}
+
+
+def _warm(task: Task) -> Problem | None:
+    """Warm a task; a failure (say, a stylesheet that does not compile) becomes a Problem."""
+    try:
+        task.warm()
+    except Exception as exc:
+        problem = getattr(exc, "problem", None)
+        if isinstance(problem, Problem):
+            return problem
+        return Problem("<worker>", 0, 0, ERROR, "task-setup", f"{type(exc).__name__}: {exc}")
+    return None
+
+
+def _init_worker(task: Task) -> None:
+    # Ctrl-C reaches the whole process group; the parent decides, workers finish their item
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    global _WORKER_TASK, _WORKER_ERROR
+    _WORKER_TASK = task
+    _WORKER_ERROR = _warm(task)
+
+
+def _setup_failed(items, problem: Problem) -> list:
+    return [(idx, "", Outcome.failed([problem])) for idx, _path, _data in items]
+
+
+def _run_one(task: Task, path: str, data: bytes | None) -> tuple[str, Outcome]:
+    if data is None:
+        from .loader import read_bytes
+
+        data = read_bytes(path)
+        if isinstance(data, Problem):
+            return "", Outcome.failed([data])
+    input_hash = digest_bytes(data)
+    try:
+        outcome = task.run(path, data)
+    except Exception as exc:  # a bug in one file's handling must not end the batch
+        outcome = Outcome.failed([Problem(path, 0, 0, ERROR, "internal-error",
+                                          f"{type(exc).__name__}: {exc}")])
+    return input_hash, outcome
+
+
+def _run_chunk(items: list[tuple[int, str, bytes | None]]) -> list[tuple[int, str, Outcome]]:
+    """Worker side: run the warmed task on a chunk, return strings and problems."""
+    task = _WORKER_TASK
+    assert task is not None, "worker not initialised"
+    if _WORKER_ERROR is not None:
+        return _setup_failed(items, _WORKER_ERROR)
+    return [(idx, *_run_one(task, path, data)) for idx, path, data in items]
+
+
+def _dask_chunk(task: Task, fingerprint: str, items: list[tuple[int, str, bytes | None]]):
+    """Dask worker side: warm the task once per worker process, then run the chunk."""
+    key = f"{type(task).__qualname__}:{fingerprint}"
+    if key not in _WARM:
+        if task.fingerprint() != fingerprint:
+            return _setup_failed(items, Problem(
+                "<worker>", 0, 0, ERROR, "worker-mismatch",
+                "the worker's stylesheets or schemas differ from the client's; "
+                f"install the same tei-edition ({__version__}) on every worker"))
+        _WARM[key] = (task, _warm(task))
+    warm, error = _WARM[key]
+    if error is not None:
+        return _setup_failed(items, error)
+    return [(idx, *_run_one(warm, path, data)) for idx, path, data in items]
+
+
+def _crash_outcome(path: str, detail: str) -> Outcome:
+    return Outcome.failed([Problem(path, 0, 0, ERROR, "worker-crashed",
+                                   f"a worker process died while handling this file ({detail}); "
+                                   "it was retried once alone and is now quarantined")])
+
+
+# --- executors --------------------------------------------------------------
+
+class _Stop:
+    """Turns the first Ctrl-C into a request to stop; a second one aborts at once."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
+def _chunked(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _chunk_size(n: int, workers: int) -> int:
+    # small runs still spread over all workers; large ones use CHUNK_MAX
+    return max(1, min(CHUNK_MAX, -(-n // (workers * 4))))
+
+
+def _pool_context():
+    import multiprocessing as mp
+
+    return mp.get_context("spawn")  # no fork: saxonche runs native threads
+
+
+def _execute_local(task: Task, items: list, workers: int, emit: Callable, stop: _Stop) -> None:
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    def make_pool():
+        return ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                                   initializer=_init_worker, initargs=(task,))
+
+    pending = deque(_chunked(items, _chunk_size(len(items), workers)))
+    suspects: list = []
+    pool = make_pool()
+    try:
+        in_flight: dict = {}
+        while (pending or in_flight) and not stop.requested:
+            broken = False
+            while pending and len(in_flight) < workers * 2:
+                try:
+                    future = pool.submit(_run_chunk, pending[0])
+                except BrokenProcessPool:  # it broke before a future could tell us
+                    broken = True
+                    break
+                in_flight[future] = pending.popleft()
+            done, _ = wait(in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
+            for future in done:
+                chunk = in_flight.pop(future)
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    suspects.extend(chunk)
+                    broken = True
+                    continue
+                for result in results:
+                    emit(*result)
+            if broken:  # every other chunk in flight fails with it; retry them alone later
+                for future, chunk in in_flight.items():
+                    try:
+                        results = future.result()
+                    except BrokenProcessPool:
+                        suspects.extend(chunk)
+                        continue
+                    for result in results:
+                        emit(*result)
+                in_flight.clear()
+                pool.shutdown(wait=True)
+                if not stop.requested:
+                    pool = make_pool()
+        if stop.requested:  # running chunks finish, queued ones are cancelled
+            for future in in_flight:
+                future.cancel()
+            for future, chunk in in_flight.items():
+                if future.cancelled():
+                    continue
+                try:
+                    for result in future.result():
+                        emit(*result)
+                except BrokenProcessPool:
+                    pass
+            return
+        # one by one, so a crash names its file exactly
+        for item in suspects:
+            if stop.requested:
+                return
+            try:
+                results = pool.submit(_run_chunk, [item]).result()
+            except BrokenProcessPool:
+                pool.shutdown(wait=True)
+                pool = make_pool()
+                idx, path, _ = item
+                emit(idx, "", _crash_outcome(path, "the process pool broke"))
+                continue
+            for result in results:
+                emit(*result)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _execute_inline(task: Task, items: list, emit: Callable, stop: _Stop) -> None:
+    error = _warm(task)
+    if error is not None:
+        for result in _setup_failed(items, error):
+            emit(*result)
+        return
+    for idx, path, data in items:
+        if stop.requested:
+            return
+        emit(idx, *_run_one(task, path, data))
+
+
+def _connect(scheduler):
+    try:
+        from distributed import Client
+    except ImportError:
+        raise BatchError("--scheduler needs Dask: pip install 'tei-edition[dask]'") from None
+    if not isinstance(scheduler, str):
+        return scheduler, False  # a Client (or cluster address object) given by the caller
+    try:
+        return Client(scheduler, timeout="10s", set_as_default=False), True
+    except (OSError, TimeoutError) as exc:
+        raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+
+
+def _execute_dask(task: Task, fingerprint: str, items: list, scheduler, emit: Callable, stop: _Stop) -> None:
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    from .loader import read_bytes
+
+    client, owned = _connect(scheduler)
+    executor = client.get_executor(pure=False)  # concurrent.futures futures over Dask ones
+    try:
+        workers = max(1, sum(client.nthreads().values()))
+        pending = deque(_chunked(items, _chunk_size(len(items), workers)))
+        suspects: list = []
+
+        def with_data(chunk):
+            # workers may be other machines: the client reads, ships bytes, gets text back
+            out = []
+            for idx, path, _ in chunk:
+                data = read_bytes(path)
+                if isinstance(data, Problem):
+                    emit(idx, "", Outcome.failed([data]))
+                else:
+                    out.append((idx, path, data))
+            return out
+
+        def submit(chunk):
+            chunk = with_data(chunk)
+            return executor.submit(_dask_chunk, task, fingerprint, chunk) if chunk else None, chunk
+
+        in_flight: dict = {}
+        while (pending or in_flight) and not stop.requested:
+            while pending and len(in_flight) < workers * 3:
+                future, chunk = submit(pending.popleft())
+                if future is not None:
+                    in_flight[future] = chunk
+            if not in_flight:
+                continue
+            done, _ = wait(in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
+            for future in done:
+                chunk = in_flight.pop(future)
+                try:
+                    results = future.result()
+                except Exception:  # KilledWorker after repeated crashes, or a lost worker
+                    suspects.extend(chunk)
+                    continue
+                for result in results:
+                    emit(*result)
+        if stop.requested:
+            for future in in_flight:
+                future.cancel()
+            return
+        for item in suspects:
+            if stop.requested:
+                return
+            try:
+                results = executor.submit(_dask_chunk, task, fingerprint, [item]).result()
+            except Exception as exc:
+                emit(item[0], "", _crash_outcome(item[1], type(exc).__name__))
+                continue
+            for result in results:
+                emit(*result)
+    finally:
+        if owned:
+            client.close()
+
+
+# --- progress ---------------------------------------------------------------
+
+class _Progress:
+    def __init__(self, total: int, label: str, enabled: bool):
+        self.bar = None
+        self.start = time.monotonic()
+        self.done = 0
+        if enabled and total:
+            import click
+
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True,
+                                         show_eta=True, item_show_func=self._rate)
+            self.bar.__enter__()
+
+    def _rate(self, _item):
+        elapsed = time.monotonic() - self.start
+        return f"{self.done / elapsed:.0f} docs/s" if elapsed > 0 and self.done else None
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n, self.done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+# --- the run ----------------------------------------------------------------
+
+def run(inputs: Iterable[str | os.PathLike] | Sequence[Job], task: Task,
+        out_dir: str | os.PathLike | None = None, *, jobs: int | None = None, force: bool = False,
+        quiet: bool = False, scheduler=None, progress: bool | None = None,
+        journal: str | os.PathLike | None | bool = True,
+        on_result: Callable[[Result], None] | None = None) -> Summary:
+    """Run ``task`` over every input file; write outputs under ``out_dir``; return a Summary.
+
+    ``jobs``: worker processes (default: CPU count; 0 = in this process).
+    ``scheduler``: a ``tcp://host:port`` address or a ``distributed.Client``.
+    ``journal``: True = ``out_dir/.tei-edition-journal.json``; a path; or False/None.
+    Raises :class:`BatchError` only when the run cannot start.
+    """
+    start = time.monotonic()
+    inputs = list(inputs)
+    job_list = inputs if inputs and all(isinstance(j, Job) for j in inputs) else plan(
+        inputs, out_dir, extension=task.extension if out_dir is not None else None)
+    out = Path(out_dir) if out_dir is not None else None
+    if out is not None and task.extension is None:
+        raise BatchError(f"the {task.name} task writes no files; drop the output folder")
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            raise BatchError(f"the output path {out} exists and is not a folder")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BatchError(f"cannot create the output folder {out}: {exc.strerror or exc}") from None
+    if journal is True:
+        journal_path = out / JOURNAL_NAME if out is not None else None
+    else:
+        journal_path = Path(journal) if journal else None
+    workers = (os.cpu_count() or 1) if jobs is None else max(0, int(jobs))
+    lock = folder_lock(out) if out is not None else _null_context()
+    try:
+        with lock:
+            return _run_locked(job_list, task, out, journal_path, workers, force, quiet, scheduler,
+                               progress, on_result, start)
+    except FolderBusy as exc:
+        raise BatchError(str(exc)) from None
+
+
+class _null_context:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _run_locked(job_list, task, out, journal_path, workers, force, quiet, scheduler, progress,
+                on_result, start) -> Summary:
+    removed = remove_temp_files(out) if out is not None else 0
+    journal = Journal.load(journal_path)
+    fingerprint = task.fingerprint()
+    counts = {OK: 0, FAILED: 0, SKIPPED: 0, UNCHANGED: 0}
+    reported: list[Result] = []
+
+    def finish(result: Result) -> None:
+        counts[result.status] += 1
+        if result.status in (FAILED, SKIPPED) or result.problems:
+            reported.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    items = []
+    for idx, job in enumerate(job_list):
+        if not force and journal.is_current(job, fingerprint):
+            finish(Result(job, UNCHANGED, note=journal.entries[job.key].get("note", "")))
+        else:
+            items.append((idx, str(job.source), None))
+
+    show = (not quiet) and (sys.stderr.isatty() if progress is None else progress)
+    bar = _Progress(len(items), task.name, show)
+    last_save = [time.monotonic()]
+
+    def emit(idx: int, input_hash: str, outcome: Outcome) -> None:
+        job = job_list[idx]
+        status, problems, note = outcome.status, outcome.problems, outcome.note
+        if status == FAILED and not job.explicit and [p.rule for p in problems] == ["not-tei"]:
+            status, note, problems = SKIPPED, "not a TEI document", ()  # other XML in a folder
+        if status == OK and job.output is not None:
+            written = _write_output(job, out, outcome.text or "")
+            if isinstance(written, Problem):
+                status, problems = FAILED, problems + (written,)
+            else:
+                journal.record(job, fingerprint, input_hash, OK, written)
+        elif status == OK:
+            journal.record(job, fingerprint, input_hash, OK)
+        elif status == SKIPPED and input_hash:
+            journal.record(job, fingerprint, input_hash, SKIPPED, note=note)
+        else:
+            journal.forget(job)
+        finish(Result(job, status, problems, note))
+        bar.advance()
+        now = time.monotonic()
+        if now - last_save[0] > CHECKPOINT_SECONDS:
+            journal.save()  # a kill -9 later loses at most a few seconds of work
+            last_save[0] = now
+
+    interrupted = False
+    with _Stop() as stop:
+        try:
+            if not items:
+                pass
+            elif scheduler is not None:
+                _execute_dask(task, fingerprint, items, scheduler, emit, stop)
+            elif workers == 0:
+                _execute_inline(task, items, emit, stop)
+            else:
+                _execute_local(task, items, min(workers, len(items)), emit, stop)
+        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting for running items
+            stop.requested = True
+        finally:
+            bar.close()
+            journal.save()
+        interrupted = stop.requested
+    return Summary(counts[OK], counts[FAILED], counts[SKIPPED], counts[UNCHANGED],
+                   time.monotonic() - start, tuple(reported), interrupted, removed,
+                   workers)
+
+
+def _write_output(job: Job, out: Path, text: str) -> bytes | Problem:
+    """Write one output atomically, only inside ``out``; return the bytes written."""
+    target = job.output
+    assert target is not None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not is_inside(target, out):
+            return Problem(str(job.source), 0, 0, ERROR, "output-path",
+                           f"refusing to write {target}: it leads outside the output folder {out}")
+        if target.exists() and os.path.samefile(target.parent, job.source.parent) \
+                and target.name == job.source.name:
+            return Problem(str(job.source), 0, 0, ERROR, "output-path",
+                           f"refusing to overwrite the input file {job.source}")
+        data = text.encode("utf-8")
+        write_atomic(target, data, durable=False)
+        return data
+    except OSError as exc:
+        return Problem(str(job.source), 0, 0, ERROR, "io",
+                       f"cannot write {target}: {exc.strerror or exc}")
+
+
+# --- entry points for the commands ------------------------------------------
+
+def run_transform(inputs, out_dir, fmt: str, params: dict | None = None, jobs: int | None = None,
+                  force: bool = False, quiet: bool = False, scheduler=None, *,
+                  stylesheets=None, progress: bool | None = None) -> Summary:
+    """Transform every TEI file under ``inputs`` to ``fmt``, mirroring the tree into ``out_dir``."""
+    task = TransformTask(fmt, params, stylesheets=stylesheets)
+    return run(inputs, task, out_dir, jobs=jobs, force=force, quiet=quiet, scheduler=scheduler,
+               progress=progress)
+
+
+def run_validate(inputs, schemas=None, jobs: int | None = None, quiet: bool = False, scheduler=None,
+                 *, progress: bool | None = None, **options) -> Summary:
+    """Validate every TEI file under ``inputs`` in worker processes (nothing is written)."""
+    return run(inputs, ValidateTask(schemas, options), None, jobs=jobs, quiet=quiet,
+               scheduler=scheduler, progress=progress, journal=False)
+
+
+def print_summary(summary: Summary, *, quiet: bool = False, file=None) -> None:
+    """Print every problem (``file:line:col: …``) and, unless quiet, the closing summary line."""
+    import click
+
+    err = file is None
+    for result in summary.results:
+        for problem in result.problems:
+            if problem.severity == ERROR or not quiet:
+                click.echo(str(problem), err=err, file=file)
+        if result.status == SKIPPED and not quiet and not result.problems:
+            click.echo(f"{result.job.source}: skipped: {result.note}", err=err, file=file)
+    if summary.removed_temp_files and not quiet:
+        click.echo(f"removed {summary.removed_temp_files} temporary file(s) left by an interrupted run",
+                   err=err, file=file)
+    if not quiet or summary.failed or summary.interrupted:
+        click.echo(summary.line(), err=err, file=file)

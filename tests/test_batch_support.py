@@ -1,0 +1,49 @@
+"""Tasks used by the batch tests: importable by name in spawned and Dask workers.
+
+``FakeTask`` stands in for a stylesheet: it needs the hardened loader like
+the real transform, and can be told to be slow or to crash in native code.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from tei_edition.batch import Outcome, Task
+from tei_edition.fsutil import digest_tree
+from tei_edition.loader import parse_bytes
+from tei_edition.problems import Problem
+
+
+class FakeTask(Task):
+    name = "fake"
+    extension = ".txt"
+
+    def __init__(self, deps: str | None = None, delay: float = 0.0, crash: tuple[str, ...] = (),
+                 crash_once_dir: str | None = None):
+        self.deps = deps  # a folder standing in for the stylesheets
+        self.delay = delay
+        self.crash = tuple(crash)
+        self.crash_once_dir = crash_once_dir
+
+    def fingerprint(self) -> str:
+        return super().fingerprint() + (digest_tree(self.deps) if self.deps else "")
+
+    def run(self, path: str, data: bytes) -> Outcome:
+        name = Path(path).name
+        if name in self.crash:
+            if self.crash_once_dir is None:
+                os.kill(os.getpid(), signal.SIGSEGV)
+            marker = Path(self.crash_once_dir, name)
+            if not marker.exists():
+                marker.write_text("crashed once")
+                os.kill(os.getpid(), signal.SIGSEGV)
+        if self.delay:
+            time.sleep(self.delay)
+        doc = parse_bytes(data, path)
+        if isinstance(doc, Problem):
+            return Outcome.failed([doc])
+        words = " ".join("".join(doc.root.itertext()).split())
+        return Outcome.ok(f"{doc.id}\n{words}\n")
