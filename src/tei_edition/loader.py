@@ -292,6 +292,18 @@ def _syntax_problem(path, data: bytes, exc: etree.XMLSyntaxError, resolver: _Den
     return _problem(path, line, col, rule, f"not well-formed XML: {msg}")
 
 
+_NCNAME = re.compile(r"^[^\W\d][\w.\-\u00B7\u0300-\u036F\u203F\u2040]*$")
+
+
+def _bad_xml_id(root):
+    """(line, value) of the first xml:id that is not an NCName (the xml:id
+    Recommendation makes that an error), or None."""
+    for value in root.xpath("//@xml:id"):
+        if not _NCNAME.match(value):
+            return value.getparent().sourceline or 1, str(value)
+    return None
+
+
 def parse_bytes(data: bytes, path: str | os.PathLike = "<string>", *, require_tei: bool = True,
                 xinclude: bool = False) -> Document | Problem:
     """Parse bytes already read; return a Document or the first fatal Problem."""
@@ -337,6 +349,12 @@ def _parse(data, path, *, require_tei: bool, includes) -> Document | Problem:
         return _problem(path, el.sourceline, 1, "xinclude",
                         "xi:include found, but XInclude is off; it is resolved only when asked for "
                         "(--xinclude), and then only for files inside the document's folder")
+    bad_id = _bad_xml_id(root)
+    if bad_id is not None:
+        return bad_id if isinstance(bad_id, Problem) else _problem(
+            path, bad_id[0], 1, "xml-id",
+            f"xml:id={bad_id[1]!r} is not a valid name (an NCName: no spaces, slashes, colons, "
+            "and not starting with a digit, '-' or '.'); ids become anchors and file names")
     if require_tei and root.tag not in TEI_ROOTS:
         qname = etree.QName(root)
         where = f" in namespace {qname.namespace}" if qname.namespace else " in no namespace"
