@@ -66,7 +66,8 @@
         if ($n/@literal) then map{'literal': string($n/@literal)}
         else map:merge((map{'family': string($n/@family)},
                         $n/@given[normalize-space()] ! map{'given': string(.)},
-                        $n/@particle[normalize-space()] ! map{'non-dropping-particle': string(.)}))}}"
+                        $n/@particle[normalize-space()] ! map{'non-dropping-particle': string(.)},
+                        $n/@order[. = 'family-first'] ! map{'static-ordering': true()}))}}"
       xmlns:map="http://www.w3.org/2005/xpath-functions/map"/>
   </xsl:function>
 

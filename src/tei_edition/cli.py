@@ -46,6 +46,115 @@ def fail(message: str, code: int = 1):
 
 # --- transform / cite -------------------------------------------------------
 
+def _parse_params(pairs) -> dict:
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected name=value, got {pair!r}", param_hint="--param")
+        params[name.strip()] = value
+    return params
+
+
+@main.command("transform")
+@click.option("--to", "to", required=True, metavar="FORMAT",
+              help="text, html, bibtex, biblatex, ris or csl-json.")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=str))
+@click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
+              help="Output folder; the input tree is mirrored, one file per document.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Stylesheet parameter, repeatable (e.g. width=72, base-url=URL, fragment=yes).")
+def transform_cmd(to, paths, out, params):
+    """Transform TEI documents to text, HTML or a citation format.
+
+    With one input file and no -o, the result goes to stdout. Files with no
+    document text (registers) are skipped with a note on stderr.
+
+    \b
+    Examples:
+      tei-edition transform --to text tei/communique.xml --param width=72
+      tei-edition transform --to html tei/ -o out/html
+      tei-edition transform --to csl-json tei/note-zhou.xml --param base-url=https://example.org/
+    """
+    from pathlib import Path
+
+    from . import formats
+    from .problems import Problem
+    from .resources import edition_dir
+    from .transform import Skipped, transform_files, transform_path
+
+    if to not in formats.FORMATS:
+        raise click.BadParameter(f"choose from {', '.join(formats.FORMATS)}", param_hint="--to")
+    options = _parse_params(params)
+    inputs = list(paths) or [str(edition_dir())]
+    if out is None and len(inputs) == 1 and Path(inputs[0]).is_file():
+        outcome = transform_path(inputs[0], to, options)
+        if isinstance(outcome, Skipped):
+            click.echo(f"tei-edition: note: {outcome}", err=True)
+            return
+        if isinstance(outcome, Problem):
+            fail(str(outcome))
+        click.echo(outcome, nl=not outcome.endswith("\n"))
+        return
+    if out is None:
+        raise click.UsageError("several inputs need -o/--out (one output file per document)")
+
+    counts = {"written": 0, "skipped": 0, "failed": 0}
+
+    def report(path, outcome):
+        if isinstance(outcome, Skipped):
+            counts["skipped"] += 1
+            click.echo(f"tei-edition: note: {outcome}", err=True)
+        elif isinstance(outcome, Problem):
+            counts["failed"] += 1
+            click.echo(str(outcome), err=True)
+        else:
+            counts["written"] += 1
+
+    transform_files(inputs, to, Path(out), options, on_result=report)
+    click.echo(f"{counts['written']} written to {out}, {counts['skipped']} skipped, {counts['failed']} failed",
+               err=True)
+    if counts["failed"]:
+        sys.exit(1)
+
+
+@main.command("cite")
+@click.argument("doc", required=False)
+@click.option("--format", "fmt", default="chicago", show_default=True,
+              type=click.Choice(["bibtex", "biblatex", "ris", "csl-json", "chicago", "chicago-author-date", "mla"]),
+              help="Citation format; chicago/mla are formatted by citeproc-py with CSL styles.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Stylesheet parameter, e.g. base-url=https://example.org/edition/.")
+def cite_cmd(doc, fmt, params):
+    """Print the citation of one document, or of the whole edition (no DOC).
+
+    DOC is a file path or a document's xml:id in the bundled edition.
+
+    \b
+    Examples:
+      tei-edition cite                        the edition, Chicago style
+      tei-edition cite note-zhou --format ris
+      tei-edition cite tei/communique.xml --format csl-json
+    """
+    from .citations import CitationError, format_citation
+    from .transform import TransformError, edition_file, find_document, transform
+
+    options = _parse_params(params)
+    path = edition_file() if doc is None else find_document(doc)
+    if path is None:
+        fail(f"no document {doc!r}: give a file path or the xml:id of a document in the edition", 2)
+    try:
+        if fmt in ("bibtex", "biblatex", "ris", "csl-json"):
+            text = transform(path, fmt, options)
+        else:
+            text = format_citation(transform(path, "csl-json", options), fmt)
+    except TransformError as exc:
+        fail(str(exc.problem))
+    except CitationError as exc:
+        fail(str(exc))
+    click.echo(text, nl=not text.endswith("\n"))
+
+
 # --- build ------------------------------------------------------------------
 
 @main.command("build")

@@ -17,7 +17,7 @@ from lxml import etree
 
 from . import formats, xslt
 from .loader import TEI_NS, XML_ID, Document, try_load
-from .problems import ERROR, Problem
+from .problems import ERROR, WARNING, Problem
 
 TE_NS = "urn:tei-edition"
 _T = f"{{{TEI_NS}}}"
@@ -145,19 +145,25 @@ def _as_document(source) -> Document:
 
 
 def transform(source: str | os.PathLike | Document, to: str, params: Mapping[str, str] | None = None,
-              *, context: bool = True) -> str:
+              *, context: bool = True, skip_empty: bool = True) -> str:
     """Transform a TEI file or Document to format ``to``; return the output text.
 
     ``params`` are stylesheet parameters as strings (e.g. ``{"width": "72"}``,
     ``{"base-url": "https://example.org/edition/"}``, ``{"fragment": "yes"}``).
     With ``context`` the edition header and registers next to the document are used.
-    Raises :class:`TransformError` (with a Problem) on failure.
+    Raises :class:`TransformError` (with a Problem) on failure; a file with no document
+    text (a register) raises it with a *warning* Problem (rule ``no-document-text``)
+    unless ``skip_empty`` is false.
     """
     try:
         fmt = formats.get(to)
     except KeyError as exc:
         raise TransformError(Problem(str(getattr(source, "path", source)), 0, 0, ERROR, "format", str(exc.args[0]))) from None
     doc = _as_document(source)
+    if skip_empty:
+        reason = skip_reason(doc)
+        if reason:
+            raise TransformError(Problem(str(doc.path), 0, 0, WARNING, "no-document-text", f"skipped: {reason}"))
     merged: dict[str, object] = {**fmt.params, **{k: str(v) for k, v in (params or {}).items()}}
     try:
         if context:

@@ -82,8 +82,12 @@ def engine() -> _Engine:
         return _engine
 
 
-def warm() -> list[str]:
-    """Compile every stylesheet now (e.g. in a worker initialiser); return their names."""
+def warm(names=None) -> list[str]:
+    """Compile every stylesheet now (e.g. in a worker initialiser); return their names.
+
+    ``names`` is accepted for symmetry but all are compiled: once hardened, the
+    processor can no longer read a stylesheet file.
+    """
     return sorted(engine().executables)
 
 

@@ -52,6 +52,10 @@
   <xsl:template match="tei:persName[tei:surname]" mode="te:name" priority="3">
     <te:name family="{normalize-space(string-join(tei:surname, ' '))}"
              given="{normalize-space(string-join((tei:forename, tei:addName[@type = 'patronymic']), ' '))}">
+      <!-- Written family name first (as Chinese names are): keep that order when displayed. -->
+      <xsl:if test="tei:forename and tei:surname[1] &lt;&lt; tei:forename[1]">
+        <xsl:attribute name="order" select="'family-first'"/>
+      </xsl:if>
       <xsl:if test="tei:nameLink">
         <xsl:attribute name="particle" select="normalize-space(string-join(tei:nameLink, ' '))"/>
       </xsl:if>
@@ -208,6 +212,7 @@
   <xsl:function name="te:display-name" as="xs:string">
     <xsl:param name="n" as="element()"/>
     <xsl:sequence select="if ($n/@literal) then string($n/@literal)
+      else if ($n/@order = 'family-first') then normalize-space(string-join(($n/@particle, $n/@family, $n/@given), ' '))
       else normalize-space(string-join(($n/@given, $n/@particle, $n/@family), ' '))"/>
   </xsl:function>
 
