@@ -11,7 +11,7 @@ import signal
 import time
 from pathlib import Path
 
-from tei_edition.batch import Outcome, Task
+from tei_edition.batch import Outcome, Task, TransformTask
 from tei_edition.fsutil import digest_tree
 from tei_edition.loader import parse_bytes
 from tei_edition.problems import Problem
@@ -47,3 +47,16 @@ class FakeTask(Task):
             return Outcome.failed([doc])
         words = " ".join("".join(doc.root.itertext()).split())
         return Outcome.ok(f"{doc.id}\n{words}\n")
+
+
+class CrashingTransform(TransformTask):
+    """The real transform task, with a segfault on the named file."""
+
+    def __init__(self, fmt: str, crash: str):
+        super().__init__(fmt)
+        self.crash = crash
+
+    def run(self, path: str, data: bytes) -> Outcome:
+        if Path(path).name == self.crash:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return super().run(path, data)

@@ -89,10 +89,13 @@ class Outcome:
     text: str | None = None
     problems: tuple[Problem, ...] = ()
     note: str = ""
+    # other files the result was made from (registers, the edition file): (path, sha256)
+    deps: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def ok(cls, text: str | None = None, problems: Sequence[Problem] = ()) -> "Outcome":
-        return cls(OK, text, tuple(problems))
+    def ok(cls, text: str | None = None, problems: Sequence[Problem] = (),
+           deps: Sequence[tuple[str, str]] = ()) -> "Outcome":
+        return cls(OK, text, tuple(problems), "", tuple(deps))
 
     @classmethod
     def failed(cls, problems: Sequence[Problem]) -> "Outcome":
@@ -190,21 +193,36 @@ def _sorted_params(params: dict | None) -> str:
     return json.dumps(params or {}, sort_keys=True, default=str)
 
 
+_DEP_DIGESTS: dict[tuple, str | None] = {}
+
+
+def dep_digest(path: str | os.PathLike) -> str | None:
+    """A worker's cached content hash of a shared input (a register read by many documents)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    key = (os.fspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    if key not in _DEP_DIGESTS:
+        _DEP_DIGESTS[key] = digest_file(path)
+    return _DEP_DIGESTS[key]
+
+
 class TransformTask(Task):
-    """``transform(document, fmt, params)`` on each file; the output is its text."""
+    """``transform(document, fmt, params)`` on each file; the output is its text.
+
+    Registers and the edition file a document draws names and titles from are
+    recorded as its dependencies, so editing ``persons.xml`` rebuilds the pages.
+    """
 
     name = "transform"
 
-    def __init__(self, fmt: str, params: dict | None = None, extension: str | None = None,
-                 stylesheets: str | os.PathLike | None = None):
+    def __init__(self, fmt: str, params: dict | None = None, extension: str | None = None):
         self.fmt = fmt
-        self.params = dict(params or {})
+        self.params = {k: str(v) for k, v in (params or {}).items()}
         self.extension = extension or _format_extension(fmt)
-        self.stylesheets = str(stylesheets) if stylesheets else None
 
     def _stylesheet_dir(self) -> Path:
-        if self.stylesheets:
-            return Path(self.stylesheets)
         from .resources import xslt_dir
 
         return xslt_dir()
@@ -212,68 +230,36 @@ class TransformTask(Task):
     def fingerprint(self) -> str:
         return digest_bytes("\n".join([
             super().fingerprint(), self.fmt, _sorted_params(self.params),
-            digest_tree(self._stylesheet_dir(), (".xsl", ".xslt", ".json", ".csl")),
+            digest_tree(self._stylesheet_dir()),
         ]).encode())
 
     def warm(self) -> None:
         from . import xslt
 
-        for name in ("warm_up", "warm", "precompile", "compile_all"):
-            fn = getattr(xslt, name, None)
-            if callable(fn):
-                try:
-                    fn([self.fmt])
-                except TypeError:
-                    fn()
-                return
+        xslt.warm()
 
     def run(self, path: str, data: bytes) -> Outcome:
         from .loader import parse_bytes
-        from .transform import transform
+        from .transform import TransformError, context_files, skip_reason, transform
 
         doc = parse_bytes(data, path)
         if isinstance(doc, Problem):
             return Outcome.failed([doc])
+        reason = skip_reason(doc)
+        if reason:
+            return Outcome.skipped(reason)
         try:
             text = transform(doc, self.fmt, self.params or None)
-        except Exception as exc:  # TransformError carries the located problem
-            problem = getattr(exc, "problem", None)
-            problems = getattr(exc, "problems", None) or ([problem] if problem else None)
-            if not problems:
-                raise
-            problems = tuple(problems)
-            if all(p.severity != ERROR for p in problems):
-                return Outcome.skipped(problems[0].message, problems)
-            return Outcome.failed(problems)
-        if text is None:
-            return Outcome.skipped("no document text")
-        return Outcome.ok(text)
+        except TransformError as exc:
+            return Outcome.failed([exc.problem])
+        deps = [(str(p), dep_digest(p) or "") for p in context_files(doc)]
+        return Outcome.ok(text, deps=deps)
 
 
 def _format_extension(fmt: str) -> str:
-    try:
-        from . import formats
+    from . import formats
 
-        for getter in ("get", "get_format", "lookup"):
-            fn = getattr(formats, getter, None)
-            if callable(fn):
-                try:
-                    spec = fn(fmt)
-                except Exception:
-                    break
-                ext = getattr(spec, "extension", None) or (spec.get("extension") if isinstance(spec, dict) else None)
-                if ext:
-                    return ext if ext.startswith(".") else "." + ext
-        registry = getattr(formats, "FORMATS", None)
-        if isinstance(registry, dict) and fmt in registry:
-            spec = registry[fmt]
-            ext = getattr(spec, "extension", None) or (spec.get("extension") if isinstance(spec, dict) else None)
-            if ext:
-                return ext if ext.startswith(".") else "." + ext
-    except ImportError:
-        pass
-    return {"html": ".html", "text": ".txt", "csl-json": ".json", "bibtex": ".bib",
-            "biblatex": ".bib", "ris": ".ris"}.get(fmt, "." + fmt)
+    return formats.get(fmt).extension
 
 
 class ValidateTask(Task):
@@ -368,6 +354,7 @@ class Journal:
         self.path = path
         self.entries: dict[str, dict] = entries or {}
         self.dirty = False
+        self._dep_digests: dict[str, str | None] = {}  # shared inputs, hashed once per run
 
     @classmethod
     def load(cls, path: str | os.PathLike | None) -> "Journal":
@@ -388,6 +375,11 @@ class Journal:
             return False
         if entry.get("input") != digest_file(job.source):
             return False
+        for dep, digest in (entry.get("deps") or {}).items():
+            if dep not in self._dep_digests:
+                self._dep_digests[dep] = digest_file(dep)
+            if self._dep_digests[dep] != digest:
+                return False
         if entry.get("status") == SKIPPED or job.output is None:
             return True
         output = job.output
@@ -401,8 +393,11 @@ class Journal:
         return digest_file(output) == entry.get("output")
 
     def record(self, job: Job, fingerprint: str, input_hash: str, status: str,
-               output_bytes: bytes | None = None, note: str = "") -> None:
+               output_bytes: bytes | None = None, note: str = "",
+               deps: Sequence[tuple[str, str]] = ()) -> None:
         entry = {"source": job.rel, "task": fingerprint, "input": input_hash, "status": status}
+        if deps:
+            entry["deps"] = dict(deps)
         if output_bytes is not None:
             entry["output"] = digest_bytes(output_bytes)
             entry["size"] = len(output_bytes)
@@ -822,9 +817,9 @@ def _run_locked(job_list, task, out, journal_path, workers, force, quiet, schedu
             if isinstance(written, Problem):
                 status, problems = FAILED, problems + (written,)
             else:
-                journal.record(job, fingerprint, input_hash, OK, written)
+                journal.record(job, fingerprint, input_hash, OK, written, deps=outcome.deps)
         elif status == OK:
-            journal.record(job, fingerprint, input_hash, OK)
+            journal.record(job, fingerprint, input_hash, OK, deps=outcome.deps)
         elif status == SKIPPED and input_hash:
             journal.record(job, fingerprint, input_hash, SKIPPED, note=note)
         else:
@@ -883,9 +878,9 @@ def _write_output(job: Job, out: Path, text: str) -> bytes | Problem:
 
 def run_transform(inputs, out_dir, fmt: str, params: dict | None = None, jobs: int | None = None,
                   force: bool = False, quiet: bool = False, scheduler=None, *,
-                  stylesheets=None, progress: bool | None = None) -> Summary:
+                  progress: bool | None = None) -> Summary:
     """Transform every TEI file under ``inputs`` to ``fmt``, mirroring the tree into ``out_dir``."""
-    task = TransformTask(fmt, params, stylesheets=stylesheets)
+    task = TransformTask(fmt, params)
     return run(inputs, task, out_dir, jobs=jobs, force=force, quiet=quiet, scheduler=scheduler,
                progress=progress)
 
