@@ -298,7 +298,7 @@
       if (self::tei:persName) then 'person' else if (self::tei:placeName) then 'place'
       else if (self::tei:orgName) then 'org' else if (@type) then te:class-token(@type)
       else te:class-token(local-name())"/>
-    <xsl:variable name="href" select="if (@ref) then te:register-href(@ref) else ''"/>
+    <xsl:variable name="href" select="if (@ref and not(te:in-link(.))) then te:register-href(@ref) else ''"/>
     <xsl:element name="{if ($href != '') then 'a' else 'span'}">
       <xsl:if test="@xml:id"><xsl:attribute name="id" select="te:html-id(@xml:id)"/></xsl:if>
       <xsl:call-template name="te:lang"/>
@@ -332,7 +332,7 @@
     <xsl:variable name="href" select="if (matches($target, '^[^:/?#]*\.xml(#.*)?$') or starts-with($target, '#'))
       then (if (starts-with($target, '#')) then '#' || te:html-id(substring($target, 2)) else te:document-href($target))
       else te:safe-url($target)"/>
-    <xsl:element name="{if ($href != '') then 'a' else 'span'}">
+    <xsl:element name="{if ($href != '' and not(te:in-link(.))) then 'a' else 'span'}">
       <xsl:call-template name="te:attrs"/>
       <xsl:if test="$href != ''"><xsl:attribute name="href" select="$href"/></xsl:if>
       <xsl:choose>
@@ -376,9 +376,27 @@
   <xsl:template match="comment() | processing-instruction()" mode="te:html"/>
   <xsl:template match="tei:teiHeader | tei:facsimile | tei:standOff" mode="te:html"/>
 
+  <!-- HTML forbids a link inside a link: a mention inside a linked mention becomes a span. -->
+  <xsl:function name="te:in-link" as="xs:boolean">
+    <xsl:param name="el" as="element()"/>
+    <xsl:variable name="note" select="$el/ancestor::tei:note[1]"/>
+    <xsl:variable name="links" select="$el/ancestor::*[self::tei:ref[@target] or self::tei:ptr
+      or (@ref and (self::tei:persName or self::tei:placeName or self::tei:orgName or self::tei:rs
+                    or self::tei:name or self::tei:title))]"/>
+    <!-- A note is rendered in the endnotes, away from the links around its marker. -->
+    <xsl:sequence select="exists(if ($note) then $links[. >> $note] else $links)"/>
+  </xsl:function>
+
   <xsl:template match="tei:note" mode="te:html">
     <xsl:variable name="n" select="te:note-number(.)"/>
-    <a class="tei-noteref" id="{$id-prefix}noteref-{$n}" href="#{$id-prefix}note-{$n}" role="doc-noteref"><sup><xsl:value-of select="$n"/></sup></a>
+    <xsl:choose>
+      <xsl:when test="te:in-link(.)">
+        <sup class="tei-noteref" id="{$id-prefix}noteref-{$n}"><xsl:value-of select="$n"/></sup>
+      </xsl:when>
+      <xsl:otherwise>
+        <a class="tei-noteref" id="{$id-prefix}noteref-{$n}" href="#{$id-prefix}note-{$n}" role="doc-noteref"><sup><xsl:value-of select="$n"/></sup></a>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
   <!-- Inside the endnote list a note's own paragraphs are rendered as spans to stay inside li. -->
 

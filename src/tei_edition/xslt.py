@@ -166,6 +166,7 @@ class _NativeStderr:
 _WHERE = re.compile(r"(?:Error|Warning|Fatal error)\s+(?:at char \d+ in expression in \S+ )?on line (\d+) column (\d+) of ([^:\s]+):")
 _WHERE2 = re.compile(r"on line (\d+) column (\d+) of ([^:\s]+):")
 _CODE = re.compile(r"^\s+([A-Z]{4}\d{4}|[A-Z]+\d+)\s+(.*)$")
+_CODE_INLINE = re.compile(r"\b([A-Z]{4}\d{4})\s+(.+)$")
 
 
 def _problem(file: str, exc, native: str, stylesheet: bool = False) -> Problem:
@@ -174,12 +175,13 @@ def _problem(file: str, exc, native: str, stylesheet: bool = False) -> Problem:
     line = col = 0
     where = ""
     code = "xslt"
-    m = _WHERE.search(native) or _WHERE2.search(native)
+    both = native + "\n" + str(exc)
+    m = _WHERE.search(both) or _WHERE2.search(both)
     if m:
         line, col, module = int(m.group(1)), int(m.group(2)), m.group(3)
         where = f"{module}:{line}:{col}"
-    for raw in native.splitlines():
-        c = _CODE.match(raw)
+    for raw in both.splitlines():
+        c = _CODE.match(raw) or _CODE_INLINE.search(raw)
         if c:
             code = c.group(1)
             message = " ".join(c.group(2).split())
