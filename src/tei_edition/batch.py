@@ -902,7 +902,7 @@ def print_summary(summary: Summary, *, quiet: bool = False, file=None) -> None:
             if problem.severity == ERROR or not quiet:
                 click.echo(str(problem), err=err, file=file)
         if result.status == SKIPPED and not quiet and not result.problems:
-            click.echo(f"{result.job.source}: skipped: {result.note}", err=err, file=file)
+            click.echo(f"tei-edition: note: {result.job.source}: skipped: {result.note}", err=err, file=file)
     if summary.removed_temp_files and not quiet:
         click.echo(f"removed {summary.removed_temp_files} temporary file(s) left by an interrupted run",
                    err=err, file=file)
