@@ -1,0 +1,190 @@
+"""The edition as a whole: its files, what kind each one is, and the pointers between them.
+
+Every file is read through :mod:`tei_edition.loader`. Kinds of TEI file:
+
+* ``edition``  — ``text/@type="edition"``: the edition's own description and reading order;
+* ``register`` — ``text/@type="register"``, or a body holding only lists
+  (``listPerson``, ``listPlace``, ``listOrg``, ``listBibl``, ``listEvent``; heads and notes aside);
+* ``document`` — any other TEI file.
+
+Pointers are file-relative URIs: ``#id`` (same file), ``file.xml#id`` and ``file.xml``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+
+from . import loader
+from .fsutil import iter_xml_files
+from .loader import TEI_NS, XML_ID, Document
+from .problems import Problem
+
+EDITION, REGISTER, DOCUMENT = "edition", "register", "document"
+
+_T = f"{{{TEI_NS}}}"
+_LISTS = {f"{_T}{n}" for n in ("listPerson", "listPlace", "listOrg", "listBibl", "listEvent")}
+_NEUTRAL = {f"{_T}{n}" for n in ("head", "note", "pb", "lb")}
+
+#: attributes that hold pointers (teidata.pointer lists)
+POINTER_ATTRIBUTES = ("ref", "corresp", "target", "source", "who")
+#: elements whose @source or @target is not a pointer into the edition
+_EXTERNAL_SCHEMES = {"http", "https", "mailto", "ftp", "urn", "doi", "data", "file"}
+
+
+def classify(doc: Document) -> str:
+    """``"edition"``, ``"register"`` or ``"document"`` (see the module docstring)."""
+    text = doc.root.find(f"{_T}text")
+    kind = text.get("type") if text is not None else None
+    if kind in (EDITION, REGISTER):
+        return kind
+    body = text.find(f"{_T}body") if text is not None else None
+    if body is not None:
+        children = [c.tag for c in body if isinstance(c.tag, str) and c.tag not in _NEUTRAL]
+        if children and all(tag in _LISTS for tag in children):
+            return REGISTER
+    return DOCUMENT
+
+
+def has_text(doc: Document) -> bool:
+    """True when the body holds any text (a document without it is skipped by transforms)."""
+    body = doc.root.find(f"{_T}text/{_T}body")
+    return body is not None and bool("".join(body.itertext()).strip())
+
+
+def split_pointer(pointer: str) -> tuple[str, str | None] | None:
+    """``"persons.xml#zhou"`` -> ``("persons.xml", "zhou")``; ``"#x"`` -> ``("", "x")``;
+    ``None`` for an external URI (``https:``, ``mailto:`` …) that is not ours to resolve."""
+    parts = urlsplit(pointer)
+    if parts.scheme or parts.netloc:
+        return None
+    return unquote(parts.path), (unquote(parts.fragment) if parts.fragment else None)
+
+
+@dataclass
+class Edition:
+    """A set of loaded TEI files with a cross-file ``xml:id`` index.
+
+    ``problems`` holds the load failures (one Problem per unreadable file).
+    Files referred to by a pointer but not among the given paths are loaded on
+    demand when resolving, so checking one file still follows its links.
+    """
+
+    files: dict[Path, Document] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    kinds: dict[Path, str] = field(default_factory=dict)
+    _extra: dict[Path, Document | Problem] = field(default_factory=dict, repr=False)
+
+    # --- building -----------------------------------------------------------
+
+    @classmethod
+    def load(cls, paths: Iterable[str | os.PathLike] | None = None, *, require_tei: bool = True) -> "Edition":
+        """Find ``*.xml`` under ``paths`` (default: the bundled edition) and load each one."""
+        edition = cls()
+        for path in discover(paths):
+            result = loader.try_load(path, require_tei=require_tei)
+            edition.add(path, result)
+        return edition
+
+    def add(self, path: Path, result: Document | Problem) -> None:
+        """Add a loaded file (or record the Problem that stopped it)."""
+        if isinstance(result, Problem):
+            self.problems.append(result)
+            return
+        key = _key(path)
+        self.files[key] = result
+        if result.is_tei:
+            self.kinds[key] = classify(result)
+
+    # --- views --------------------------------------------------------------
+
+    @property
+    def documents(self) -> list[Document]:
+        return [d for k, d in self.files.items() if self.kinds.get(k) == DOCUMENT]
+
+    @property
+    def registers(self) -> list[Document]:
+        return [d for k, d in self.files.items() if self.kinds.get(k) == REGISTER]
+
+    @property
+    def edition_file(self) -> Document | None:
+        return next((d for k, d in self.files.items() if self.kinds.get(k) == EDITION), None)
+
+    def kind(self, doc: Document) -> str | None:
+        return self.kinds.get(_key(doc.path))
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self.files.values())
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def id_index(self) -> dict[str, list[tuple[Document, etree._Element]]]:
+        """``xml:id`` -> every (document, element) carrying it, across all files, in file order."""
+        index: dict[str, list[tuple[Document, etree._Element]]] = {}
+        for doc in self.files.values():
+            for el in doc.root.iter():
+                if isinstance(el.tag, str):
+                    value = el.get(XML_ID)
+                    if value is not None:
+                        index.setdefault(value, []).append((doc, el))
+        return index
+
+    # --- pointers -----------------------------------------------------------
+
+    def document_for(self, pointer: str, from_doc: Document) -> Document | Problem | None:
+        """The document a pointer's file part names (``from_doc`` itself for ``#id``);
+        ``None`` for an external URI; a Problem when the file cannot be loaded."""
+        parts = split_pointer(pointer)
+        if parts is None:
+            return None
+        file_part, _ = parts
+        if not file_part:
+            return from_doc
+        target = _key(from_doc.path.parent / file_part)
+        if target in self.files:
+            return self.files[target]
+        if target not in self._extra:
+            if not target.is_file():
+                self._extra[target] = Problem(str(target), 1, 1, "error", "pointer-resolves", "no such file")
+            else:
+                self._extra[target] = loader.try_load(target, require_tei=False)
+        return self._extra[target]
+
+    def resolve(self, pointer: str, from_doc: Document) -> etree._Element | None:
+        """The element a pointer names, or ``None`` when it does not resolve
+        (a pointer to a whole file resolves to that file's root element)."""
+        parts = split_pointer(pointer)
+        if parts is None:
+            return None
+        target = self.document_for(pointer, from_doc)
+        if not isinstance(target, Document):
+            return None
+        fragment = parts[1]
+        return target.root if fragment is None else target.ids.get(fragment)
+
+    def is_external(self, pointer: str) -> bool:
+        return split_pointer(pointer) is None
+
+
+def discover(paths: Iterable[str | os.PathLike] | None = None) -> list[Path]:
+    """Every ``*.xml`` file under the given files or folders (default: the bundled edition)."""
+    if paths is None:
+        from .resources import edition_dir
+
+        paths = [edition_dir()]
+    elif isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    seen: dict[Path, None] = {}
+    for file, _root in iter_xml_files(paths):
+        seen.setdefault(Path(file), None)
+    return list(seen)
+
+
+def _key(path: Path) -> Path:
+    return Path(os.path.abspath(path))
