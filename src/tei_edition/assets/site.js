@@ -50,8 +50,11 @@
     count += 1;
     var id = "te-popover-" + count;
     var wrap = el("span", "entity-wrap");
-    var button = el("button", "entity");
-    button.type = "button";
+    // A span with role=button, not <button>: a button is laid out as one box, so a
+    // mention running over two lines would break the paragraph apart.
+    var button = el("span", "entity");
+    button.setAttribute("role", "button");
+    button.tabIndex = 0;
     button.setAttribute("aria-expanded", "false");
     button.setAttribute("aria-controls", id);
     if (link.getAttribute("data-kind")) { button.setAttribute("data-kind", link.getAttribute("data-kind")); }
@@ -78,8 +81,15 @@
     wrap.appendChild(panel);
     var p = { wrap: wrap, button: button, panel: panel, pinned: false };
 
-    button.addEventListener("click", function () {
+    function toggle() {
       if (!panel.hidden && p.pinned) { hide(p, false); } else { show(p, true); }
+    }
+    button.addEventListener("click", toggle);
+    button.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" || ev.key === " " || ev.key === "Spacebar") {
+        ev.preventDefault();
+        toggle();
+      }
     });
     // Hover opens too; the panel sits inside the wrapper, so moving the pointer
     // onto it keeps it open (WCAG 1.4.13: hoverable, persistent, dismissable).
