@@ -91,6 +91,7 @@ class Outcome:
     note: str = ""
     # other files the result was made from (registers, the edition file): (path, sha256)
     deps: tuple[tuple[str, str], ...] = ()
+    data: object = None  # anything else the task hands to the parent (e.g. the file's xml:ids)
 
     @classmethod
     def ok(cls, text: str | None = None, problems: Sequence[Problem] = (),
@@ -112,6 +113,7 @@ class Result:
     status: str  # OK, FAILED, SKIPPED or UNCHANGED
     problems: tuple[Problem, ...] = ()
     note: str = ""
+    data: object = field(default=None, compare=False, repr=False)  # the task's extra, if any
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ class Summary:
     interrupted: bool = False
     removed_temp_files: int = 0
     jobs: int = 1
+    sources: tuple[str, ...] = ()  # every input checked (filled by run_validate)
 
     @property
     def total(self) -> int:
@@ -149,6 +152,12 @@ class Summary:
     @property
     def problems(self) -> tuple[Problem, ...]:
         return tuple(p for r in self.results for p in r.problems)
+
+    def report(self):
+        """The problems as a sorted :class:`~tei_edition.problems.Report` (as ``validate`` gives)."""
+        from .problems import Report
+
+        return Report.of(self.problems, self.sources or {str(r.job.source) for r in self.results})
 
     def line(self) -> str:
         text = (f"{self.ok} ok, {self.failed} failed, {self.skipped} skipped, "
@@ -187,6 +196,10 @@ class Task:
 
     def run(self, path: str, data: bytes) -> Outcome:
         raise NotImplementedError
+
+    def run_chunk(self, items: list[tuple[str, bytes]]) -> list[Outcome]:
+        """A whole chunk at once, for tasks that share work between files (default: one by one)."""
+        return [self.run(path, data) for path, data in items]
 
 
 def _sorted_params(params: dict | None) -> str:
@@ -263,39 +276,76 @@ def _format_extension(fmt: str) -> str:
 
 
 class ValidateTask(Task):
-    """``validate([file], schemas)`` on each file; nothing is written, problems are reported."""
+    """``validate(chunk, schemas)`` in workers; nothing is written, problems are reported.
+
+    Each chunk is validated together, so registers are read once per chunk and
+    pointers into other files are followed as in a serial run. Each file's
+    ``xml:id``s come back to the parent, which finds duplicates across chunks.
+    """
 
     name = "validate"
     extension = None
 
     def __init__(self, schemas: Sequence[str] | None = None, options: dict | None = None):
-        self.schemas = list(schemas) if schemas else None
+        self.schemas = [str(s) for s in schemas] if schemas else None
         self.options = dict(options or {})
 
     def fingerprint(self) -> str:
         from .resources import schema_dir
 
+        extra = [digest_file(s) or s for s in self.schemas or ()]
         return digest_bytes("\n".join([
             super().fingerprint(), _sorted_params({"schemas": self.schemas, **self.options}),
-            digest_tree(schema_dir()),
+            digest_tree(schema_dir()), *extra,
         ]).encode())
 
     def warm(self) -> None:
-        from . import validation
-
-        fn = getattr(validation, "warm_up", None) or getattr(validation, "warm", None)
-        if callable(fn):
-            try:
-                fn(self.schemas)
-            except TypeError:
-                fn()
-
-    def run(self, path: str, data: bytes) -> Outcome:
         from .validation import validate
 
-        report = validate([path], schemas=self.schemas, **self.options)
-        problems = tuple(report.problems)
-        return Outcome.ok(None, problems) if report.ok else Outcome.failed(problems)
+        validate([], self.schemas, **self.options)  # imports and compiles what it can
+
+    def run(self, path: str, data: bytes) -> Outcome:
+        return self.run_chunk([(path, data)])[0]
+
+    def run_chunk(self, items: list[tuple[str, bytes]]) -> list[Outcome]:
+        from .validation import validate
+
+        paths = [path for path, _ in items]
+        report = validate(paths, self.schemas, **self.options)
+        by_file: dict[str, list[Problem]] = {}
+        keys = {os.path.abspath(p): p for p in paths}
+        for problem in report.problems:
+            owner = keys.get(os.path.abspath(problem.file), paths[0])
+            by_file.setdefault(owner, []).append(problem)
+        outcomes = []
+        for path, _data in items:
+            problems = tuple(by_file.get(path, ()))
+            ids = _ids_of(path)
+            if any(p.severity == ERROR for p in problems):
+                outcomes.append(Outcome(FAILED, None, problems, data=ids))
+            else:
+                outcomes.append(Outcome(OK, None, problems, data=ids))
+        return outcomes
+
+
+def _ids_of(path: str) -> tuple[tuple[str, int, int, str], ...]:
+    """``(xml:id, line, col, element path)`` of every id in a file, for the cross-chunk check."""
+    from .loader import XML_ID, try_load
+
+    doc = try_load(path)
+    if isinstance(doc, Problem):
+        return ()
+    try:
+        from .validation.locate import Locator, simple_path
+    except ImportError:  # pragma: no cover
+        return tuple((v, el.sourceline or 0, 0, "") for v, el in doc.ids.items())
+    locator = Locator(doc)
+    found = []
+    for el in doc.root.iter():
+        if isinstance(el.tag, str) and el.get(XML_ID) is not None:
+            line, col = locator.attribute(el, "xml:id")
+            found.append((el.get(XML_ID), line, col, f"{simple_path(el)}/@xml:id"))
+    return tuple(found)
 
 
 # --- planning ---------------------------------------------------------------
@@ -450,20 +500,37 @@ def _setup_failed(items, problem: Problem) -> list:
     return [(idx, "", Outcome.failed([problem])) for idx, _path, _data in items]
 
 
-def _run_one(task: Task, path: str, data: bytes | None) -> tuple[str, Outcome]:
-    if data is None:
-        from .loader import read_bytes
+def _internal(path: str, exc: Exception) -> Outcome:
+    return Outcome.failed([Problem(path, 0, 0, ERROR, "internal-error", f"{type(exc).__name__}: {exc}")])
 
-        data = read_bytes(path)
-        if isinstance(data, Problem):
-            return "", Outcome.failed([data])
-    input_hash = digest_bytes(data)
-    try:
-        outcome = task.run(path, data)
-    except Exception as exc:  # a bug in one file's handling must not end the batch
-        outcome = Outcome.failed([Problem(path, 0, 0, ERROR, "internal-error",
-                                          f"{type(exc).__name__}: {exc}")])
-    return input_hash, outcome
+
+def _run_items(task: Task, items: list[tuple[int, str, bytes | None]]) -> list[tuple[int, str, Outcome]]:
+    """Read (unless given), hash and run a chunk; a bug in one file's handling never ends the batch."""
+    from .loader import read_bytes
+
+    results: list[tuple[int, str, Outcome]] = []
+    ready: list[tuple[int, str, bytes, str]] = []
+    for idx, path, data in items:
+        if data is None:
+            data = read_bytes(path)
+            if isinstance(data, Problem):
+                results.append((idx, "", Outcome.failed([data])))
+                continue
+        ready.append((idx, path, data, digest_bytes(data)))
+    if type(task).run_chunk is not Task.run_chunk and ready:
+        try:
+            outcomes = task.run_chunk([(path, data) for _, path, data, _ in ready])
+        except Exception as exc:
+            outcomes = [_internal(path, exc) for _, path, _, _ in ready]
+        results += [(idx, digest, outcome) for (idx, _, _, digest), outcome in zip(ready, outcomes)]
+        return results
+    for idx, path, data, digest in ready:
+        try:
+            outcome = task.run(path, data)
+        except Exception as exc:
+            outcome = _internal(path, exc)
+        results.append((idx, digest, outcome))
+    return results
 
 
 def _run_chunk(items: list[tuple[int, str, bytes | None]]) -> list[tuple[int, str, Outcome]]:
@@ -472,7 +539,7 @@ def _run_chunk(items: list[tuple[int, str, bytes | None]]) -> list[tuple[int, st
     assert task is not None, "worker not initialised"
     if _WORKER_ERROR is not None:
         return _setup_failed(items, _WORKER_ERROR)
-    return [(idx, *_run_one(task, path, data)) for idx, path, data in items]
+    return _run_items(task, items)
 
 
 def _dask_chunk(task: Task, fingerprint: str, items: list[tuple[int, str, bytes | None]]):
@@ -488,7 +555,7 @@ def _dask_chunk(task: Task, fingerprint: str, items: list[tuple[int, str, bytes 
     warm, error = _WARM[key]
     if error is not None:
         return _setup_failed(items, error)
-    return [(idx, *_run_one(warm, path, data)) for idx, path, data in items]
+    return _run_items(warm, items)
 
 
 def _crash_outcome(path: str, detail: str) -> Outcome:
@@ -619,10 +686,12 @@ def _execute_inline(task: Task, items: list, emit: Callable, stop: _Stop) -> Non
         for result in _setup_failed(items, error):
             emit(*result)
         return
-    for idx, path, data in items:
+    size = _chunk_size(len(items), 1)
+    for chunk in _chunked(items, size):
         if stop.requested:
             return
-        emit(idx, *_run_one(task, path, data))
+        for result in _run_items(task, chunk):
+            emit(*result)
 
 
 def _connect(scheduler):
@@ -824,7 +893,7 @@ def _run_locked(job_list, task, out, journal_path, workers, force, quiet, schedu
             journal.record(job, fingerprint, input_hash, SKIPPED, note=note)
         else:
             journal.forget(job)
-        finish(Result(job, status, problems, note))
+        finish(Result(job, status, problems, note, outcome.data))
         bar.advance()
         now = time.monotonic()
         if now - last_save[0] > CHECKPOINT_SECONDS:
@@ -885,11 +954,58 @@ def run_transform(inputs, out_dir, fmt: str, params: dict | None = None, jobs: i
                progress=progress)
 
 
-def run_validate(inputs, schemas=None, jobs: int | None = None, quiet: bool = False, scheduler=None,
+def run_validate(inputs=None, schemas=None, jobs: int | None = None, quiet: bool = False, scheduler=None,
                  *, progress: bool | None = None, **options) -> Summary:
-    """Validate every TEI file under ``inputs`` in worker processes (nothing is written)."""
-    return run(inputs, ValidateTask(schemas, options), None, jobs=jobs, quiet=quiet,
-               scheduler=scheduler, progress=progress, journal=False)
+    """Validate every TEI file under ``inputs`` in worker processes (nothing is written).
+
+    Chunks are validated as ``validate`` would; duplicate ``xml:id``s between
+    files of different chunks are found here, from the ids each worker sends back.
+    ``summary.report()`` gives the sorted Report.
+    """
+    from dataclasses import replace
+
+    if inputs is None:
+        from .resources import edition_dir
+
+        inputs = [edition_dir()]
+    elif isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    status: dict[str, Result] = {}
+    first_seen: dict[str, tuple[str, int]] = {}
+    duplicates: dict[str, list[Problem]] = {}
+
+    def collect(result: Result) -> None:
+        source = str(result.job.source)
+        status[source] = Result(result.job, result.status, result.problems, result.note)
+        for value, line, col, where in result.data or ():
+            if value not in first_seen:
+                first_seen[value] = (source, line)
+                continue
+            other, other_line = first_seen[value]
+            if other == source:
+                continue  # within one file: the schema and Schematron say so already
+            rel = os.path.relpath(other, os.path.dirname(source))
+            duplicates.setdefault(source, []).append(Problem(
+                source, line, col, ERROR, "id-unique",
+                f"xml:id \"{value}\" is already used at {rel} (line {other_line}); "
+                "every xml:id must be unique across the edition", where))
+
+    summary = run(list(inputs), ValidateTask(schemas, options), None, jobs=jobs, quiet=quiet,
+                  scheduler=scheduler, progress=progress, journal=False, on_result=collect)
+    ok, failed = summary.ok, summary.failed
+    changed: dict[str, Result] = {}
+    for source, found in duplicates.items():
+        before = status[source]
+        known = {(p.file, p.line, p.col, p.rule) for p in before.problems}
+        extra = tuple(p for p in found if (p.file, p.line, p.col, p.rule) not in known)
+        if not extra:
+            continue
+        if before.status == OK:
+            ok, failed = ok - 1, failed + 1
+        changed[source] = Result(before.job, FAILED, before.problems + extra, before.note)
+    results = [changed.pop(str(r.job.source), r) for r in summary.results] + list(changed.values())
+    return replace(summary, ok=ok, failed=failed, results=tuple(results),
+                   sources=tuple(sorted(status)))
 
 
 def print_summary(summary: Summary, *, quiet: bool = False, file=None) -> None:
