@@ -223,7 +223,7 @@ def _clean_path(path: str | None) -> str | None:
 
 def _allowed(err) -> str | None:
     try:
-        names = sorted({e.local_name for e in err.validator.iter_elements() if e.local_name})
+        names = sorted({e.local_name for e in err.validator.iter_elements() if e.local_name}, key=str.lower)
     except Exception:
         return None
     if not names:
