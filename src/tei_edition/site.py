@@ -178,6 +178,7 @@ class Entry:
     links: tuple[tuple[str, str], ...] = ()  # (label, url)
     geo: tuple[float, float] | None = None
     subtype: str = ""
+    sort: str = ""
 
     @property
     def page(self) -> str:
@@ -424,11 +425,13 @@ def entry_of(el, kind: str, name_tag: str) -> Entry:
             and first.find(T + "forename") is not None and ("," in label):
         label = norm(f"{text_of(first.find(T + 'forename'))} {text_of(first.find(T + 'surname'))}")
     dates = []
-    birth, death = el.find(T + "birth"), el.find(T + "death")
-    if birth is not None or death is not None:
-        b = format_date(date_attrs(birth)[0]) if birth is not None else "?"
-        d = format_date(date_attrs(death)[0]) if death is not None else ""
-        dates.append(f"{b} – {d}" if d else f"born {b}")
+    for tag, word in (("birth", "born"), ("death", "died")):
+        ev = el.find(T + tag)
+        if ev is not None:
+            where = ev.find(T + "placeName")
+            label_d = date_attrs(ev)[1]
+            if label_d or where is not None:
+                dates.append(f"{word} {label_d}" + (f", {text_of(where)}" if where is not None else ""))
     for tag in ("floruit", "date", "event"):
         for d in el.findall(T + tag):
             label_d = date_attrs(d)[1]
@@ -441,11 +444,15 @@ def entry_of(el, kind: str, name_tag: str) -> Entry:
     role, notes = [], []
     for tag in ("occupation", "roleName", "affiliation", "state", "faith", "nationality"):
         for r in el.findall(T + tag):
-            txt = text_of(r)
+            parts = [text_of(c) for c in r if isinstance(c.tag, str) and c.tag in (T + "label", T + "desc")]
+            txt = ": ".join(p for p in parts if p) if parts else text_of(r)
             if not txt:
                 continue
             _, when = date_attrs(r)
-            role.append(f"{txt} ({when})" if when and "1952" not in when else txt)
+            if _covers_1952(r):
+                role.append(txt + (f" ({when})" if when and r.get("when") is None else ""))
+            else:
+                notes.append(f"{txt} ({when})")
     for tag in ("desc", "note", "trait"):
         for n in el.findall(T + tag):
             if text_of(n):
@@ -472,12 +479,23 @@ def entry_of(el, kind: str, name_tag: str) -> Entry:
             if -90 <= lat <= 90 and -180 <= lon <= 180:
                 geo = (lat, lon)
     seen, unique_links = set(), []
-    for link in links:
-        if link and link[1] not in seen:
-            seen.add(link[1])
+    for link in links:  # the same authority record given as idno and as @sameAs counts once
+        if link and link[1] not in seen and link[0] not in seen:
+            seen.update(link)
             unique_links.append(link)
+    sort = label
+    if first is not None and first.find(T + "surname") is not None:  # persons by family name
+        sort = f"{text_of(first.find(T + 'surname'))} {text_of(first.find(T + 'forename'))}"
     return Entry(el.get(XML_ID), kind, label, tuple(names), "; ".join(dates), tuple(role),
-                 tuple(notes), tuple(unique_links), geo, el.get("type") or "")
+                 tuple(notes), tuple(unique_links), geo, el.get("type") or "", sort)
+
+
+def _covers_1952(el, year: int = 1952) -> bool:
+    """Is a dated statement (office, role) true in the year of the documents? Undated: yes."""
+    start = el.get("when") or el.get("from") or el.get("notBefore") or ""
+    end = el.get("when") or el.get("to") or el.get("notAfter") or ""
+    years = [int(m.group(0)) if m else None for m in (re.match(r"-?\d{4}", v) for v in (start, end))]
+    return (years[0] is None or years[0] <= year) and (years[1] is None or years[1] >= year)
 
 
 AUTHORITIES = {
@@ -709,12 +727,15 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
                 used_ids.add(ident)
 
     def block_of(el):
-        for a in [el, *el.iterancestors()]:
+        # the paragraph-like element holding el; never a mention itself (the script
+        # replaces mentions by buttons, and an id there would be lost)
+        chain = [a for a in [el, *el.iterancestors()] if a not in entity_els]
+        for a in chain:
             if a is root:
                 break
             if a.tag in BLOCK_TAGS or (a.tag in ("div", "section") and a.get("id")):
                 return a
-        return el
+        return chain[0] if chain and chain[0] is not root else el
 
     # number paragraphs first so labels follow reading order
     special = ("dateline", "salute", "signed", "byline", "trailer")
@@ -725,8 +746,8 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
         cls = [c[4:] if c.startswith("tei-") else c for c in (el.get("class") or "").split()]
         if el.tag == "p" and not set(special) & set(cls) and "quote-source" not in cls:
             counter["p"] += 1
-            labels[el] = f"¶ {el.get('data-n') or counter['p']}" if not el.iterancestors("blockquote") \
-                else f"¶ {counter['p']} (quoted)"
+            quoted = any(True for _ in el.iterancestors("blockquote"))
+            labels[el] = f"¶ {el.get('data-n') or counter['p']}" + (" (quoted)" if quoted else "")
         elif el.tag in BLOCK_TAGS:
             labels[el] = ("heading" if el.tag.startswith("h") else
                           next((c for c in cls if c in special),
@@ -1293,7 +1314,7 @@ def svg_map(entries: list[Entry]) -> tuple[str, str]:
 def page_register(data: SiteData, kind: str) -> str:
     page, title, _t, _n = REGISTERS[kind]
     entries = [e for e in data.entries if e.kind == kind]
-    entries.sort(key=lambda e: unicodedata.normalize("NFKD", e.label).casefold())
+    entries.sort(key=lambda e: unicodedata.normalize("NFKD", e.sort or e.label).casefold())
     toc = "".join(f'<li><a href="#{esc(e.id)}">{esc(e.label)}</a></li>' for e in entries)
     body = (f'<h1>{esc(title)}</h1><p class="lead">{len(entries)} entr{"ies" if len(entries) != 1 else "y"} '
             f'in the register, with every mention in the edition.</p>'

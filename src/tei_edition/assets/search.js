@@ -38,12 +38,15 @@
     var hits = [];
     index.forEach(function (entry) {
       if (!terms.every(function (t) { return entry.all.indexOf(t) >= 0; })) { return; }
+      // exact name > name starting with the query > name containing it > title > text
       var score = 0;
       var matchedName = null;
       entry.fn.forEach(function (n, i) {
-        if (n.indexOf(phrase) >= 0) { score = Math.max(score, n === phrase ? 120 : 100); matchedName = matchedName || entry.n[i]; }
+        var s = n === phrase ? 300 : n.indexOf(phrase) === 0 ? 200 : n.indexOf(phrase) >= 0 ? 100 : 0;
+        if (s > score) { score = s; matchedName = entry.n[i]; }
       });
-      if (entry.ft.indexOf(phrase) >= 0) { score += 40; }
+      if (entry.ft === phrase) { score = Math.max(score, 250); }
+      else if (entry.ft.indexOf(phrase) >= 0) { score = Math.max(score, 40); }
       if (entry.fx.indexOf(phrase) >= 0) { score += 10; }
       if (entry.k !== "Text" && entry.k !== "Document") { score += 5; }
       hits.push({ e: entry, s: score, name: matchedName });

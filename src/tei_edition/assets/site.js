@@ -21,12 +21,11 @@
   /* ---- entity popovers: disclosure buttons (WAI-ARIA disclosure pattern) ---- */
   var data = readJSON("te-entity-data") || {};
   var current = null;          // the open popover: {wrap, button, panel, pinned}
-  var hoverTimer = null;
   var count = 0;
 
   function show(p, pinned) {
     if (current && current !== p) { hide(current, false); }
-    clearTimeout(hoverTimer);
+    clearTimeout(p.timer);
     p.panel.hidden = false;
     p.button.setAttribute("aria-expanded", "true");
     p.pinned = p.pinned || pinned;
@@ -37,6 +36,7 @@
   }
 
   function hide(p, returnFocus) {
+    clearTimeout(p.timer);
     p.panel.hidden = true;
     p.button.setAttribute("aria-expanded", "false");
     p.pinned = false;
@@ -57,6 +57,7 @@
     button.tabIndex = 0;
     button.setAttribute("aria-expanded", "false");
     button.setAttribute("aria-controls", id);
+    button.setAttribute("data-refs", refs.join(" "));
     if (link.getAttribute("data-kind")) { button.setAttribute("data-kind", link.getAttribute("data-kind")); }
     while (link.firstChild) { button.appendChild(link.firstChild); }
     var panel = el("span", "popover");
@@ -76,10 +77,11 @@
       item.appendChild(a);
       panel.appendChild(item);
     });
+    if (link.id) { wrap.id = link.id; }  // keep an anchor the text may carry
     link.parentNode.replaceChild(wrap, link);
     wrap.appendChild(button);
     wrap.appendChild(panel);
-    var p = { wrap: wrap, button: button, panel: panel, pinned: false };
+    var p = { wrap: wrap, button: button, panel: panel, pinned: false, timer: null };
 
     function toggle() {
       if (!panel.hidden && p.pinned) { hide(p, false); } else { show(p, true); }
@@ -93,13 +95,14 @@
     });
     // Hover opens too; the panel sits inside the wrapper, so moving the pointer
     // onto it keeps it open (WCAG 1.4.13: hoverable, persistent, dismissable).
+    // Each popover has its own timer, so passing over other mentions cannot cancel it.
     wrap.addEventListener("mouseenter", function () {
-      clearTimeout(hoverTimer);
-      if (panel.hidden) { hoverTimer = setTimeout(function () { show(p, false); }, 120); }
+      clearTimeout(p.timer);
+      if (panel.hidden) { p.timer = setTimeout(function () { show(p, false); }, 120); }
     });
     wrap.addEventListener("mouseleave", function () {
-      clearTimeout(hoverTimer);
-      if (!p.pinned) { hoverTimer = setTimeout(function () { if (!p.pinned) { hide(p, false); } }, 400); }
+      clearTimeout(p.timer);
+      if (!p.pinned) { p.timer = setTimeout(function () { if (!p.pinned) { hide(p, false); } }, 400); }
     });
     wrap.addEventListener("focusout", function (ev) {
       if (ev.relatedTarget && !wrap.contains(ev.relatedTarget)) { hide(p, false); }
