@@ -221,6 +221,25 @@ def dep_digest(path: str | os.PathLike) -> str | None:
     return _DEP_DIGESTS[key]
 
 
+def _context_deps(doc) -> list[tuple[str, str]]:
+    """The files next to a document that its output may draw on: the edition file and every
+    file it points to. A cheap superset of what ``transform`` reads as context."""
+    folder = doc.path.parent
+    names = {"edition.xml"}
+    for value in doc.root.xpath("//@ref | //@target | //@source | //@corresp"):
+        for token in value.split():
+            name = token.split("#", 1)[0]
+            if name.endswith(".xml") and "/" not in name and ":" not in name:
+                names.add(name)
+    names.discard(doc.path.name)
+    deps = []
+    for name in sorted(names):
+        digest = dep_digest(folder / name)
+        if digest:
+            deps.append((str(folder / name), digest))
+    return deps
+
+
 class TransformTask(Task):
     """``transform(document, fmt, params)`` on each file; the output is its text.
 
@@ -253,7 +272,7 @@ class TransformTask(Task):
 
     def run(self, path: str, data: bytes) -> Outcome:
         from .loader import parse_bytes
-        from .transform import TransformError, context_files, skip_reason, transform
+        from .transform import TransformError, skip_reason, transform
 
         doc = parse_bytes(data, path)
         if isinstance(doc, Problem):
@@ -265,8 +284,7 @@ class TransformTask(Task):
             text = transform(doc, self.fmt, self.params or None)
         except TransformError as exc:
             return Outcome.failed([exc.problem])
-        deps = [(str(p), dep_digest(p) or "") for p in context_files(doc)]
-        return Outcome.ok(text, deps=deps)
+        return Outcome.ok(text, deps=_context_deps(doc))
 
 
 def _format_extension(fmt: str) -> str:
