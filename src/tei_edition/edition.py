@@ -33,8 +33,6 @@ _NEUTRAL = {f"{_T}{n}" for n in ("head", "note", "pb", "lb")}
 
 #: attributes that hold pointers (teidata.pointer lists)
 POINTER_ATTRIBUTES = ("ref", "corresp", "target", "source", "who")
-#: elements whose @source or @target is not a pointer into the edition
-_EXTERNAL_SCHEMES = {"http", "https", "mailto", "ftp", "urn", "doi", "data", "file"}
 
 
 def classify(doc: Document) -> str:
@@ -60,6 +58,9 @@ def has_text(doc: Document) -> bool:
 def split_pointer(pointer: str) -> tuple[str, str | None] | None:
     """``"persons.xml#zhou"`` -> ``("persons.xml", "zhou")``; ``"#x"`` -> ``("", "x")``;
     ``None`` for an external URI (``https:``, ``mailto:`` …) that is not ours to resolve."""
+    if ":" not in pointer and "%" not in pointer and not pointer.startswith("//"):
+        path, _, fragment = pointer.partition("#")  # the common case, without urlsplit's cost
+        return path, (fragment or None)
     parts = urlsplit(pointer)
     if parts.scheme or parts.netloc:
         return None
@@ -79,6 +80,7 @@ class Edition:
     problems: list[Problem] = field(default_factory=list)
     kinds: dict[Path, str] = field(default_factory=dict)
     _extra: dict[Path, Document | Problem] = field(default_factory=dict, repr=False)
+    _paths: dict[tuple[str, str], Path] = field(default_factory=dict, repr=False)
 
     # --- building -----------------------------------------------------------
 
@@ -146,7 +148,10 @@ class Edition:
         file_part, _ = parts
         if not file_part:
             return from_doc
-        target = _key(from_doc.path.parent / file_part)
+        cache_key = (str(from_doc.path.parent), file_part)
+        target = self._paths.get(cache_key)
+        if target is None:
+            target = self._paths[cache_key] = _key(from_doc.path.parent / file_part)
         if target in self.files:
             return self.files[target]
         if target not in self._extra:

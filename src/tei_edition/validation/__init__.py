@@ -72,20 +72,25 @@ def schemas_for(doc: Document, locator: Locator | None = None) -> tuple[list[Sch
     """The local schemas a document's ``<?xml-model?>`` instructions name, and problems with them."""
     found: list[SchemaRef] = []
     problems: list[Problem] = []
+    locator = locator or Locator(doc)
     for pi in doc.processing_instructions():
+        def problem(severity, rule, message, pi=pi):
+            # the position is looked up only for a problem (it reads the file's text)
+            line, col = locator.processing_instruction(pi)
+            return Problem(str(doc.path), line, col, severity, rule, message)
+
         if pi.target != "xml-model":
             continue
         attrs = {m.group(1): (m.group(2) if m.group(2) is not None else m.group(3))
                  for m in _PSEUDO.finditer(pi.text or "")}
         href = attrs.get("href", "")
-        line, col = (locator or Locator(doc)).processing_instruction(pi)
         parts = urlsplit(href)
         if not href:
-            problems.append(Problem(str(doc.path), line, col, WARNING, "xml-model",
+            problems.append(problem(WARNING, "xml-model",
                                     "<?xml-model?> without href is ignored"))
             continue
         if parts.scheme and parts.scheme != "file" or parts.netloc:
-            problems.append(Problem(str(doc.path), line, col, WARNING, "xml-model-remote",
+            problems.append(problem(WARNING, "xml-model-remote",
                                     f"schema {href} is not available offline; not fetched "
                                     "(use --schema FILE with a local copy)"))
             continue
@@ -94,12 +99,12 @@ def schemas_for(doc: Document, locator: Locator | None = None) -> tuple[list[Sch
             target = Path(doc.path).parent / target
         kind = schema_kind(target, attrs.get("schematypens"))
         if kind is None:
-            problems.append(Problem(str(doc.path), line, col, WARNING, "xml-model",
+            problems.append(problem(WARNING, "xml-model",
                                     f"schema {href}: unknown kind (expected .xsd, .rng or .sch, "
                                     "or a schematypens naming one); ignored"))
             continue
         if not target.is_file():
-            problems.append(Problem(str(doc.path), line, col, ERROR, "xml-model-missing",
+            problems.append(problem(ERROR, "xml-model-missing",
                                     f"<?xml-model?> names {href}, which does not exist ({Path(os.path.abspath(target))})"))
             continue
         found.append(SchemaRef(kind, target))
