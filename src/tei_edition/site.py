@@ -287,21 +287,6 @@ class BuildResult:
 
 # --- reading the edition ------------------------------------------------------------------
 
-def classify(doc: Document) -> str:
-    """'edition' | 'register' | 'document', by the rule every module of the toolkit shares."""
-    text = doc.root.find(T + "text")
-    kind = text.get("type") if text is not None else None
-    if kind in ("edition", "register"):
-        return kind
-    body = text.find(T + "body") if text is not None else None
-    if body is not None:
-        lists = {T + n for n in ("listPerson", "listPlace", "listOrg", "listBibl", "listEvent")}
-        children = [c for c in body if isinstance(c.tag, str)]
-        if children and all(c.tag in lists for c in children):
-            return "register"
-    return "document"
-
-
 def _load_all(paths: Iterable) -> tuple[list[Document], list[Problem]]:
     docs, problems = [], []
     for path, _root in iter_xml_files(paths):
@@ -315,6 +300,7 @@ def _load_all(paths: Iterable) -> tuple[list[Document], list[Problem]]:
 
 def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = "") -> SiteData:
     """Read the edition at ``paths`` (default: the bundled one) into ``SiteData``."""
+    from .edition import classify
     from .resources import edition_dir
 
     paths = list(paths) if paths else [edition_dir()]
@@ -324,22 +310,51 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
         by_kind[classify(d)].append(d)
     entries = [e for reg in by_kind["register"] for e in register_entries(reg)]
     documents = by_kind["document"]
-    doc_ids = {d.id or d.path.stem for d in documents}
+    names = page_names(documents)
+    doc_ids: dict[str, str] = {}  # TEI id or file stem -> page name
+    for d in documents:
+        doc_ids.setdefault(d.path.stem, names[d.path])
+        if d.id:
+            doc_ids.setdefault(d.id, names[d.path])
     index = {e.id: e for e in entries}
     edition = edition_info(by_kind["edition"][0], index, doc_ids) if by_kind["edition"] else EditionInfo()
-    order = [i for i in edition.order if i in doc_ids]
-    rest = sorted((d for d in documents if (d.id or d.path.stem) not in order),
-                  key=lambda d: (header_date(d), d.id or d.path.stem))
-    order += [d.id or d.path.stem for d in rest]
-    by_id = {d.id or d.path.stem: d for d in documents}
-    summaries = dict(edition.summaries)
+    by_name = {names[d.path]: d for d in documents}
+    order = []
+    for i in edition.order:
+        if i in doc_ids and doc_ids[i] not in order:
+            order.append(doc_ids[i])
+    rest = sorted((d for d in documents if names[d.path] not in order),
+                  key=lambda d: (header_date(d), names[d.path]))
+    order += [names[d.path] for d in rest]
+    summaries = {doc_ids.get(k, k): v for k, v in edition.summaries}
     pages = []
-    for ident in order:
-        page, page_notes = document_page(by_id[ident], index, doc_ids, summaries.get(ident, ""),
-                                         base_url=base_url, edition=edition)
+    for name in order:
+        page, page_notes = document_page(by_name[name], index, doc_ids, summaries.get(name, ""),
+                                         base_url=base_url, edition=edition, name=name)
         pages.append(page)
         notes.extend(page_notes)
     return SiteData(edition, tuple(pages), tuple(entries), banner, base_url.rstrip("/"), tuple(notes))
+
+
+RESERVED_PAGES = {"index", "persons", "places", "organisations", "treaties", "chronology", "search", "assets"}
+
+
+def page_names(documents: list[Document]) -> dict[Path, str]:
+    """Each document's page name: its xml:id (the permalink), unless that would take the
+    name of a site page or of another document (then prefixed, deterministically)."""
+    used, out = set(RESERVED_PAGES), {}
+    for d in sorted(documents, key=lambda d: str(d.path)):
+        ident = d.id or d.path.stem
+        name = ident if re.fullmatch(r"[A-Za-z0-9_][\w.-]*", ident) else slug(ident)
+        if name.lower() in used:
+            base, n = f"doc-{name}", 1
+            name = base
+            while name.lower() in used:
+                n += 1
+                name = f"{base}-{n}"
+        used.add(name.lower())
+        out[d.path] = name
+    return out
 
 
 def header_date(doc: Document) -> str:
@@ -355,7 +370,7 @@ def header_date(doc: Document) -> str:
 NS = {"tei": TEI_NS}
 
 
-def edition_info(doc: Document, index: dict, doc_ids: set) -> EditionInfo:
+def edition_info(doc: Document, index: dict, doc_ids: dict) -> EditionInfo:
     r = doc.root
     title = r.xpath("tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title", namespaces=NS)
     main = next((t for t in title if t.get("type") in (None, "main")), title[0] if title else None)
@@ -688,7 +703,7 @@ def _entity_refs(el) -> list[str]:
     return ref_ids(ref) if ("#" in ref or ".xml" in ref) else ref.split()
 
 
-def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: set):
+def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: dict):
     """Sanitise a reading-text fragment and give it what the site needs.
 
     Returns (html, mentions, dates, blocks): every mention of a register entry or a
@@ -703,13 +718,13 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
         h.tag = "h2"  # the page has its own h1 (the document title)
     for a in root.iter("a"):  # links between TEI files become links between pages
         href = a.get("href") or ""
-        m = re.fullmatch(r"([\w.-]+)\.xml(?:#([\w.-]+))?", href)
-        if m and "entity" not in (a.get("class") or ""):
+        m = re.fullmatch(r"([\w.-]+)\.(?:xml|html)(?:#([\w.-]+))?", href)
+        if m and "entity" not in (a.get("class") or "") and (href.split("#")[0].endswith(".xml") or m.group(1) in doc_ids):
             stem, frag = m.groups()
             if frag in index:
                 a.set("href", index[frag].href)
             elif stem in doc_ids:
-                a.set("href", f"{stem}.html" + (f"#{frag}" if frag and frag != stem else ""))
+                a.set("href", f"{doc_ids[stem]}.html" + (f"#{frag}" if frag and frag not in doc_ids else ""))
     entity_els = [e for e in root.iter() if isinstance(e.tag, str)
                   and ("entity" in (e.get("class") or "").split() or e.get("data-ref"))]
     for e in entity_els:
@@ -780,7 +795,7 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
                     d.attrib.pop(attr, None)
                 d.set("class", "entity-part")
         known = [r for r in refs if r in index]
-        docs = [r for r in refs if r in doc_ids and r not in index]
+        docs = [doc_ids[r] for r in refs if r in doc_ids and r not in index]
         anchor_id, label = anchor(el)
         for r in known + docs:
             mentions.append(Mention(r, doc_id, anchor_id, label))
@@ -927,9 +942,9 @@ def _citeproc(item: dict, style: str) -> str:
     return str(bib.bibliography()[0]) if bib.bibliography() else ""
 
 
-def document_page(doc: Document, index: dict, doc_ids: set, summary: str, *, base_url: str = "",
-                  edition: EditionInfo | None = None) -> tuple[DocPage, list[Problem]]:
-    ident = doc.id or doc.path.stem
+def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, base_url: str = "",
+                  edition: EditionInfo | None = None, name: str | None = None) -> tuple[DocPage, list[Problem]]:
+    ident = name or doc.id or doc.path.stem
     r, notes = doc.root, []
     h = r.find(T + "teiHeader")
     ts = h.find(f"{T}fileDesc/{T}titleStmt") if h is not None else None
@@ -1003,7 +1018,7 @@ def document_page(doc: Document, index: dict, doc_ids: set, summary: str, *, bas
                                      f"{fmt} transform failed: {exc}"))
     except ImportError:
         downloads.append(("json", "CSL-JSON", json.dumps([csl], ensure_ascii=False, indent=2)))
-    xml = loader.read_bytes(doc.path)
+    xml = publishable_xml(doc)
     return DocPage(
         id=ident, source=str(doc.path), title=title, subtitle=text_of(sub), authors=tuple(authors),
         sender=sender, recipient=recipient, date=date, place=place, source_desc=source_desc,
@@ -1011,6 +1026,56 @@ def document_page(doc: Document, index: dict, doc_ids: set, summary: str, *, bas
         zotero_type=z_type, body=body, blocks=tuple(blocks), mentions=tuple(mentions), dates=tuple(dates),
         citations=tuple(citations), downloads=tuple(downloads),
         xml=xml if isinstance(xml, bytes) else b""), notes
+
+
+SCRIPT_NAMESPACES = {"http://www.w3.org/1999/xhtml", "http://www.w3.org/2000/svg",
+                     "http://www.w3.org/1998/Math/MathML", "http://www.w3.org/1999/XSL/Transform"}
+
+
+def publishable_xml(doc: Document) -> bytes:
+    """The TEI source offered for download: the file's own bytes, unless it holds what a
+    browser opening it would run on the site's origin (XHTML/SVG/MathML elements, on*
+    attributes, an xml-stylesheet PI, script URLs); then a copy without those."""
+    raw = loader.read_bytes(doc.path)
+    if not isinstance(raw, bytes):
+        return b""
+    tree = etree.ElementTree(etree.fromstring(etree.tostring(doc.tree)))  # a copy to clean
+    dirty = False
+    for pi in [*tree.getroot().itersiblings(preceding=True), *tree.getroot().iter(etree.ProcessingInstruction)]:
+        if isinstance(pi, etree._ProcessingInstruction) and pi.target == "xml-stylesheet":
+            dirty = True
+            if pi.getparent() is not None:
+                pi.getparent().remove(pi)
+    for el in list(tree.getroot().iter()):
+        if not isinstance(el.tag, str):
+            continue
+        if etree.QName(el).namespace in SCRIPT_NAMESPACES:
+            dirty = True
+            parent = el.getparent()
+            if parent is not None:
+                if el.tail:
+                    prev = el.getprevious()
+                    if prev is not None:
+                        prev.tail = (prev.tail or "") + el.tail
+                    else:
+                        parent.text = (parent.text or "") + el.tail
+                parent.remove(el)
+            continue
+        for name in list(el.attrib):
+            local = etree.QName(name).localname.lower()
+            value = el.get(name)
+            if local.startswith("on") or (etree.QName(name).namespace == "http://www.w3.org/1999/xlink"
+                                          and safe_url(value) is None):
+                dirty = True
+                del el.attrib[name]
+    if not dirty:
+        return raw
+    root = tree.getroot()
+    pis = [p for p in root.itersiblings(preceding=True) if isinstance(p, etree._ProcessingInstruction)]
+    body = etree.tostring(root, encoding="unicode")
+    head = "".join(etree.tostring(p, encoding="unicode") + "\n" for p in reversed(pis)
+                   if p.target != "xml-stylesheet")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + head + body + "\n").encode("utf-8")
 
 
 def _fallback_csl(ident, title, authors, date, z_type, lang) -> dict:
