@@ -87,3 +87,15 @@ def test_malformed_and_crashing_files_with_the_real_stylesheets(edition, tmp_pat
     assert {p.stem for p in out.glob("*.txt")} == DOCUMENTS - {"communique"}
     assert summary.exit_code == 1
     batch.print_summary(summary)
+
+
+def test_real_stylesheets_on_a_dask_local_cluster(edition, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
+                                  dashboard_address=None) as cluster:
+        summary = run_transform([edition], tmp_path / "out", "text", scheduler=cluster.scheduler_address)
+    assert (summary.ok, summary.skipped, summary.failed) == (len(DOCUMENTS), len(REGISTERS), 0)
+    local = run_transform([edition], tmp_path / "local", "text", jobs=1)
+    assert local.ok == len(DOCUMENTS)
+    for page in (tmp_path / "local").glob("*.txt"):
+        assert (tmp_path / "out" / page.name).read_text("utf-8") == page.read_text("utf-8")

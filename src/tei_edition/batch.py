@@ -45,6 +45,7 @@ JOURNAL_NAME = ".tei-edition-journal.json"
 JOURNAL_VERSION = 1
 CHUNK_MAX = 50  # ~3 ms of Dask overhead per task and a pipe round trip per chunk
 CHECKPOINT_SECONDS = 1.0
+SMALL_RUN = 12  # with the default --jobs, fewer files than this run in-process: a worker's start costs more
 
 OK = "ok"
 FAILED = "failed"
@@ -827,7 +828,8 @@ def run(inputs: Iterable[str | os.PathLike] | Sequence[Job], task: Task,
         on_result: Callable[[Result], None] | None = None) -> Summary:
     """Run ``task`` over every input file; write outputs under ``out_dir``; return a Summary.
 
-    ``jobs``: worker processes (default: CPU count; 0 = in this process).
+    ``jobs``: worker processes (default: CPU count, or this process for under SMALL_RUN files;
+    0 = in this process).
     ``scheduler``: a ``tcp://host:port`` address or a ``distributed.Client``.
     ``journal``: True = ``out_dir/.tei-edition-journal.json``; a path; or False/None.
     Raises :class:`BatchError` only when the run cannot start.
@@ -855,7 +857,7 @@ def run(inputs: Iterable[str | os.PathLike] | Sequence[Job], task: Task,
     try:
         with lock:
             return _run_locked(job_list, task, out, journal_path, workers, force, quiet, scheduler,
-                               progress, on_result, start)
+                               progress, on_result, start, auto_jobs=jobs is None)
     except FolderBusy as exc:
         raise BatchError(str(exc)) from None
 
@@ -869,7 +871,7 @@ class _null_context:
 
 
 def _run_locked(job_list, task, out, journal_path, workers, force, quiet, scheduler, progress,
-                on_result, start) -> Summary:
+                on_result, start, auto_jobs=False) -> Summary:
     removed = remove_temp_files(out) if out is not None else 0
     journal = Journal.load(journal_path)
     fingerprint = task.fingerprint()
@@ -925,7 +927,7 @@ def _run_locked(job_list, task, out, journal_path, workers, force, quiet, schedu
                 pass
             elif scheduler is not None:
                 _execute_dask(task, fingerprint, items, scheduler, emit, stop)
-            elif workers == 0:
+            elif workers == 0 or (auto_jobs and len(items) < SMALL_RUN):
                 _execute_inline(task, items, emit, stop)
             else:
                 _execute_local(task, items, min(workers, len(items)), emit, stop)
