@@ -1,0 +1,199 @@
+"""Throughput of validate and transform on a generated corpus, with the floor measured in the same run.
+
+    python bench/bench.py                  # N=500 and 10xN=5000, about five minutes on 2 cores
+    python bench/bench.py --n 100 --quick  # a smoke run
+
+Prints one markdown table. Every tei-edition figure is a whole command-line
+run (interpreter start, workers, writing) timed from outside, on every file of
+the corpus (generated documents plus the edition's own files). Peak RSS is the
+largest single process of a run (the parent or one worker).
+
+Rows:
+- floor: lxml parse + serialise of the same files in this one process;
+- xmllint: ``xmllint --noout --schema schema/tei-edition.xsd`` on the same files;
+- validate / transform at --jobs 1 and 2; a no-op rebuild; the same at 10xN;
+- the ~5 MB single file; cold start of ``--version`` against ``python -c pass``.
+The last column compares with the goals of the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "src"))
+
+import make_corpus  # noqa: E402
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+CLI = [sys.executable, "-m", "tei_edition.cli"]
+
+# Runs a command and reports the peak RSS of its whole process tree's largest process.
+_RSS = ("import resource, subprocess, sys\n"
+        "rc = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=open(sys.argv[1], 'w')).returncode\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)")
+
+
+def timed(cmd: list[str], log: Path) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MB, exit code) of one command run."""
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", _RSS, str(log), *cmd], capture_output=True, text=True, env=ENV)
+    seconds = time.perf_counter() - start
+    rss_kb, rc = out.stdout.split()
+    return seconds, int(rss_kb) / 1024, int(rc)
+
+
+def corpus_files(tei: Path) -> tuple[list[Path], float]:
+    files = sorted(tei.glob("*.xml"))
+    return files, sum(f.stat().st_size for f in files) / 1e6
+
+
+def floor(files: list[Path]) -> float:
+    """lxml parse + serialise, one process: the least any tool must spend per file."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    start = time.perf_counter()
+    for f in files:
+        etree.tostring(etree.fromstring(f.read_bytes(), parser), encoding="unicode")
+    return time.perf_counter() - start
+
+
+class Table:
+    def __init__(self):
+        self.rows: list[list[str]] = []
+
+    def add(self, step, files, mb, seconds, rss=None, goal=""):
+        self.rows.append([step, str(files), f"{mb:.1f}", f"{seconds:.2f}",
+                          f"{files / seconds:,.0f}" if seconds else "-",
+                          f"{mb / seconds:.1f}" if seconds else "-",
+                          f"{rss:.0f}" if rss else "-", goal])
+
+    def print(self):
+        head = ["step", "files", "MB", "s", "docs/s", "MB/s", "peak RSS MB", "goal"]
+        print("| " + " | ".join(head) + " |")
+        print("|" + "|".join("---" for _ in head) + "|")
+        for row in self.rows:
+            print("| " + " | ".join(row) + " |")
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=500, help="generated documents (default 500)")
+    ap.add_argument("--scale", type=int, default=10, help="the large run has scale x N documents (default 10)")
+    ap.add_argument("--big-mb", type=float, default=5.0)
+    ap.add_argument("--work", type=Path, default=HERE / "corpus", help="where corpora and outputs go")
+    ap.add_argument("--quick", action="store_true", help="skip the scale x N and large-file runs")
+    args = ap.parse_args(argv)
+
+    work = args.work
+    logs = work / "logs"
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir(parents=True)
+    t = Table()
+    n_tei = make_corpus.make(work / f"n{args.n}", args.n)
+    files, mb = corpus_files(n_tei)
+    nf = len(files)
+    schema = work / f"n{args.n}" / "schema" / "tei-edition.xsd"
+    out = work / "out"
+
+    def cli(name, *cmd):
+        return timed([*CLI, *cmd], logs / f"{name}.log")
+
+    floor_s = min(floor(files) for _ in range(3))
+    t.add("floor: lxml parse+serialise, 1 process", nf, mb, floor_s)
+    xl_s, xl_rss, _ = timed(["xmllint", "--noout", "--schema", str(schema), *map(str, files)], logs / "xmllint.log")
+    t.add("xmllint --schema (XSD)", nf, mb, xl_s, xl_rss)
+
+    results = {}
+    for jobs in (1, 2):
+        s, rss, rc = cli(f"validate-j{jobs}", "validate", str(n_tei), "--jobs", str(jobs), "--quiet")
+        results["validate", jobs] = s
+        goal = ""
+        if jobs == 2:
+            ratio = (nf / s) / (nf / xl_s)
+            goal = f"{ratio:.2f} of xmllint docs/s (goal ≥ 0.5): {verdict(ratio >= 0.5)}"
+        t.add(f"validate --jobs {jobs}" + ("" if rc == 0 else f" (exit {rc})"), nf, mb, s, rss, goal)
+    for fmt in ("html", "text", "csl-json"):
+        for jobs in (1, 2):
+            s, rss, rc = cli(f"{fmt}-j{jobs}", "transform", "--to", fmt, str(n_tei), "-o", str(out / fmt),
+                             "--jobs", str(jobs), "--force", "--quiet")
+            results[fmt, jobs] = (s, rss)
+            goal = ""
+            if fmt == "html" and jobs == 2:
+                ratio = (nf / s) / (nf / floor_s)
+                goal = f"{ratio:.2f} of the floor's docs/s (goal ≥ 0.30): {verdict(ratio >= 0.30)}"
+            t.add(f"transform --to {fmt} --jobs {jobs}" + ("" if rc == 0 else f" (exit {rc})"),
+                  nf, mb, s, rss, goal)
+    s, rss, _ = cli("noop", "transform", "--to", "html", str(n_tei), "-o", str(out / "html"), "--jobs", "2", "--quiet")
+    t.add("no-op rebuild, html --jobs 2", nf, mb, s, rss,
+          f"{s / results['html', 2][0]:.2f} of the full run")
+
+    if not args.quick:
+        big_n = args.n * args.scale
+        big_tei = make_corpus.make(work / f"n{big_n}", big_n)
+        bfiles, bmb = corpus_files(big_tei)
+        s10, rss10, rc = cli("html-10x", "transform", "--to", "html", str(big_tei), "-o", str(out / "html10"),
+                             "--jobs", "2", "--quiet")
+        s1, rss1 = results["html", 2]
+        per_doc = (s10 / len(bfiles)) / (s1 / nf)
+        t.add(f"{args.scale}xN: transform --to html --jobs 2", len(bfiles), bmb, s10, rss10,
+              f"time ×{s10 / s1:.1f} for ×{len(bfiles) / nf:.1f} files, ×{per_doc:.2f} per file (goal ≤ 11×); "
+              f"RSS ×{rss10 / rss1:.2f} (goal: flat): {verdict(s10 / s1 <= 11 and rss10 / rss1 <= 1.25)}")
+        noop, noop_rss, _ = cli("noop-10x", "transform", "--to", "html", str(big_tei), "-o", str(out / "html10"),
+                                "--jobs", "2", "--quiet")
+        t.add(f"{args.scale}xN: no-op rebuild", len(bfiles), bmb, noop, noop_rss,
+              f"{noop:.2f} s (goal < 5 s), {noop / s10:.2f} of the full run (goal < 0.25): "
+              f"{verdict(noop < 5 and noop / s10 < 0.25)}")
+
+        big_dir = make_corpus.make_big(work / "big", args.big_mb)
+        big = big_dir / "big.xml"
+        bmb = big.stat().st_size / 1e6
+        t.add("5 MB file: floor", 1, bmb, min(floor([big]) for _ in range(3)))
+        s, rss, _ = timed(["xmllint", "--noout", "--schema", str(work / "big" / "schema" / "tei-edition.xsd"),
+                           str(big)], logs / "xmllint-big.log")
+        t.add("5 MB file: xmllint --schema", 1, bmb, s, rss)
+        s, rss, rc = cli("validate-big", "validate", str(big), "--quiet")
+        t.add("5 MB file: validate" + ("" if rc == 0 else f" (exit {rc})"), 1, bmb, s, rss)
+        s, rss, rc = cli("html-big", "transform", "--to", "html", str(big), "-o", str(out / "big"), "--quiet")
+        t.add("5 MB file: transform --to html" + ("" if rc == 0 else f" (exit {rc})"), 1, bmb, s, rss)
+
+    def cold(cmd):
+        runs = []
+        for _ in range(7):
+            start = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, env=ENV, check=True)
+            runs.append(time.perf_counter() - start)
+        return statistics.median(runs)
+
+    script = Path(sys.executable).with_name("tei-edition")
+    version_cmd = [str(script), "--version"] if script.exists() else [*CLI, "--version"]
+    py = cold([sys.executable, "-c", "pass"])
+    ver = cold(version_cmd)
+    t.rows.append(["cold start: python -c pass (median of 7)", "-", "-", f"{py:.3f}", "-", "-", "-", ""])
+    t.rows.append(["cold start: tei-edition --version (median of 7)", "-", "-", f"{ver:.3f}", "-", "-", "-",
+                   f"{ver:.3f} s (goal < 0.3 s), {ver - py:.3f} s over bare Python: {verdict(ver < 0.3)}"])
+
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+          f"N = {args.n} generated documents + the edition's {nf - args.n} files ({mb:.1f} MB)")
+    print()
+    t.print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
