@@ -33,6 +33,8 @@ _NEUTRAL = {f"{_T}{n}" for n in ("head", "note", "pb", "lb")}
 
 #: attributes that hold pointers (teidata.pointer lists)
 POINTER_ATTRIBUTES = ("ref", "corresp", "target", "source", "who")
+WITH_POINTERS = etree.XPath("//*[" + " or ".join(f"@{a}" for a in POINTER_ATTRIBUTES) + "]")
+_WITH_ID = etree.XPath("//*[@xml:id]")
 
 
 def classify(doc: Document) -> str:
@@ -80,7 +82,7 @@ class Edition:
     problems: list[Problem] = field(default_factory=list)
     kinds: dict[Path, str] = field(default_factory=dict)
     _extra: dict[Path, Document | Problem] = field(default_factory=dict, repr=False)
-    _paths: dict[tuple[str, str], Path] = field(default_factory=dict, repr=False)
+    _paths: dict[tuple[Path, str], Path] = field(default_factory=dict, repr=False)
 
     # --- building -----------------------------------------------------------
 
@@ -130,11 +132,8 @@ class Edition:
         """``xml:id`` -> every (document, element) carrying it, across all files, in file order."""
         index: dict[str, list[tuple[Document, etree._Element]]] = {}
         for doc in self.files.values():
-            for el in doc.root.iter():
-                if isinstance(el.tag, str):
-                    value = el.get(XML_ID)
-                    if value is not None:
-                        index.setdefault(value, []).append((doc, el))
+            for el in _WITH_ID(doc.root):
+                index.setdefault(el.get(XML_ID), []).append((doc, el))
         return index
 
     # --- pointers -----------------------------------------------------------
@@ -148,10 +147,13 @@ class Edition:
         file_part, _ = parts
         if not file_part:
             return from_doc
-        cache_key = (str(from_doc.path.parent), file_part)
+        return self._file(from_doc.path.parent, file_part)
+
+    def _file(self, folder: Path, file_part: str) -> Document | Problem:
+        cache_key = (folder, file_part)
         target = self._paths.get(cache_key)
         if target is None:
-            target = self._paths[cache_key] = _key(from_doc.path.parent / file_part)
+            target = self._paths[cache_key] = _key(folder / file_part)
         if target in self.files:
             return self.files[target]
         if target not in self._extra:
@@ -172,6 +174,26 @@ class Edition:
             return None
         fragment = parts[1]
         return target.root if fragment is None else target.ids.get(fragment)
+
+    def resolver(self, from_doc: Document):
+        """A fast ``resolve`` for the many pointers of one document."""
+        folder, files, ids = from_doc.path.parent, {}, from_doc.ids
+
+        def resolve(pointer: str) -> etree._Element | None:
+            parts = split_pointer(pointer)
+            if parts is None:
+                return None
+            file_part, fragment = parts
+            if not file_part:
+                return from_doc.root if fragment is None else ids.get(fragment)
+            target = files.get(file_part)
+            if target is None:
+                target = files[file_part] = self._file(folder, file_part)
+            if not isinstance(target, Document):
+                return None
+            return target.root if fragment is None else target.ids.get(fragment)
+
+        return resolve
 
     def is_external(self, pointer: str) -> bool:
         return split_pointer(pointer) is None

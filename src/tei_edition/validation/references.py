@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..edition import POINTER_ATTRIBUTES, Edition, split_pointer
-from ..loader import XML_ID, Document
+from ..edition import POINTER_ATTRIBUTES, WITH_POINTERS, Edition, split_pointer
+from ..loader import Document
 from ..problems import ERROR, Problem
 from .locate import Locator, simple_path
 
@@ -33,19 +33,18 @@ def check(edition: Edition, docs: Iterable[Document] | None = None,
 def _pointers(edition: Edition, doc: Document, locator_for) -> list[Problem]:
     problems = []
     locator = None
-    for el in doc.root.iter():
-        if not isinstance(el.tag, str):
-            continue
+    resolve = edition.resolver(doc)
+    for el in WITH_POINTERS(doc.root):
         for attr in POINTER_ATTRIBUTES:
             value = el.get(attr)
             if not value:
                 continue
             for pointer in value.split():
+                if resolve(pointer) is not None:
+                    continue
                 parts = split_pointer(pointer)
                 if parts is None:
                     continue  # an external URI: not ours to check, never fetched
-                if edition.resolve(pointer, doc) is not None:
-                    continue
                 locator = locator or locator_for(doc)
                 line, col = locator.attribute(el, attr)
                 problems.append(Problem(str(doc.path), line, col, ERROR, "pointer-resolves",
