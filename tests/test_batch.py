@@ -339,3 +339,14 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
     make_corpus(tmp_path / "src", 1)
     with pytest.raises(BatchError, match="cannot reach the Dask scheduler"):
         run([tmp_path / "src"], FakeTask(), tmp_path / "out", scheduler="tcp://127.0.0.1:9")
+
+
+def test_workers_that_always_crash_end_the_run_quickly(tmp_path):
+    src = tmp_path / "src"
+    files = make_corpus(src, 40)
+    task = FakeTask(crash=tuple(f.name for f in files))
+    start = time.monotonic()
+    summary = run([src], task, tmp_path / "out", jobs=2)
+    assert (summary.ok, summary.failed) == (0, 40)
+    assert {p.rule for p in summary.problems} == {"worker-crashed"}
+    assert time.monotonic() - start < 60

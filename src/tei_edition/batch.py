@@ -45,6 +45,7 @@ JOURNAL_NAME = ".tei-edition-journal.json"
 JOURNAL_VERSION = 1
 CHUNK_MAX = 50  # ~3 ms of Dask overhead per task and a pipe round trip per chunk
 CHECKPOINT_SECONDS = 1.0
+MAX_CRASHES = 5  # pool breaks in a row, with nothing done between, before giving up on the rest
 SMALL_RUN = 12  # with the default --jobs, fewer files than this run in-process: a worker's start costs more
 
 OK = "ok"
@@ -633,10 +634,21 @@ def _execute_local(task: Task, items: list, workers: int, emit: Callable, stop: 
 
     pending = deque(_chunked(items, _chunk_size(len(items), workers)))
     suspects: list = []
+    crashes = 0  # breaks in a row with no result in between
+
+    def give_up(rest) -> None:
+        for idx, path, _ in rest:
+            emit(idx, "", Outcome.failed([Problem(path, 0, 0, ERROR, "worker-crashed",
+                                                  f"not run: worker processes crashed {MAX_CRASHES} times "
+                                                  "in a row (is the installation broken?)")]))
+
     pool = make_pool()
     try:
         in_flight: dict = {}
         while (pending or in_flight) and not stop.requested:
+            if crashes >= MAX_CRASHES:
+                give_up([item for chunk in pending for item in chunk] + suspects)
+                return
             broken = False
             while pending and len(in_flight) < workers * 2:
                 try:
@@ -654,9 +666,11 @@ def _execute_local(task: Task, items: list, workers: int, emit: Callable, stop: 
                     suspects.extend(chunk)
                     broken = True
                     continue
+                crashes = 0
                 for result in results:
                     emit(*result)
-            if broken:  # every other chunk in flight fails with it; retry them alone later
+            if broken:
+                crashes += 1  # every other chunk in flight fails with it; retry them alone later
                 for future, chunk in in_flight.items():
                     try:
                         results = future.result()
@@ -682,17 +696,23 @@ def _execute_local(task: Task, items: list, workers: int, emit: Callable, stop: 
                     pass
             return
         # one by one, so a crash names its file exactly
-        for item in suspects:
+        crashes = 0
+        for n, item in enumerate(suspects):
             if stop.requested:
+                return
+            if crashes >= MAX_CRASHES:
+                give_up(suspects[n:])
                 return
             try:
                 results = pool.submit(_run_chunk, [item]).result()
             except BrokenProcessPool:
+                crashes += 1
                 pool.shutdown(wait=True)
                 pool = make_pool()
                 idx, path, _ = item
                 emit(idx, "", _crash_outcome(path, "the process pool broke"))
                 continue
+            crashes = 0
             for result in results:
                 emit(*result)
     finally:
