@@ -182,21 +182,64 @@
     </section>
   </xsl:template>
 
+  <!-- Paragraph-like elements: an HTML p (or h2-h6 for head) when they hold only inline
+       content, a div when they hold blocks, and a span inside phrasing content (HTML allows
+       no p inside a p or a heading). -->
+  <xsl:variable name="te:para-names" as="xs:string*" select="('p', 'ab', 'head', 'dateline', 'salute', 'signed',
+    'byline', 'trailer', 'docDate', 'docAuthor', 'l', 'addrLine', 'speaker', 'stage', 'label', 'fw', 'docImprint',
+    'titlePart', 'docTitle', 'bibl', 'castItem', 'figDesc', 'item', 'row', 'cell')"/>
+
+  <!-- Does this element sit inside HTML phrasing content (an inline element or a rendered p/heading)?
+       A note is rendered in the endnotes, so only its own ancestors below the note count. -->
+  <xsl:function name="te:phrasing" as="xs:boolean">
+    <xsl:param name="el" as="element()"/>
+    <xsl:variable name="note" select="$el/ancestor::tei:note[not(@place = 'inline')][1]"/>
+    <xsl:variable name="ancestors" select="$el/ancestor::*[empty($note) or . &gt;&gt; $note]"/>
+    <xsl:sequence select="some $a in $ancestors satisfies
+      (te:is-inline($a) or (local-name($a) = $te:para-names and te:renders-para($a)))"/>
+  </xsl:function>
+
+  <xsl:function name="te:renders-para" as="xs:boolean">
+    <xsl:param name="el" as="element()"/>
+    <xsl:sequence select="not($el/self::tei:item[parent::tei:list]) and not($el/self::tei:row[te:tabular(..)])
+      and not($el/self::tei:cell[parent::tei:row[te:tabular(..)]]) and te:is-inline-content($el)"/>
+  </xsl:function>
+
+  <!-- A table whose children are only head and rows of cells becomes an HTML table. -->
+  <xsl:function name="te:tabular" as="xs:boolean">
+    <xsl:param name="table" as="element()"/>
+    <xsl:sequence select="$table/self::tei:table and empty($table/text()[normalize-space()])
+      and (every $c in $table/* satisfies ($c/self::tei:head or $c/self::tei:row[empty(text()[normalize-space()])][every $d in * satisfies $d/self::tei:cell]))
+      and not(te:phrasing($table))"/>
+  </xsl:function>
+
+  <!-- The HTML element for an inline TEI element: its own tag, or a div when it holds blocks. -->
+  <xsl:function name="te:tag" as="xs:string">
+    <xsl:param name="el" as="element()"/>
+    <xsl:param name="tag" as="xs:string"/>
+    <xsl:sequence select="if (te:is-inline($el)) then $tag else 'div'"/>
+  </xsl:function>
+
+  <xsl:function name="te:para-tag" as="xs:string">
+    <xsl:param name="el" as="element()"/>
+    <xsl:param name="tag" as="xs:string"/>
+    <xsl:sequence select="if (te:phrasing($el)) then 'span' else if (te:is-inline-content($el)) then $tag else 'div'"/>
+  </xsl:function>
+
   <xsl:template match="tei:head" mode="te:html">
     <xsl:variable name="depth" select="count(ancestor::*[starts-with(local-name(), 'div')]) + 1"/>
-    <xsl:element name="h{min((max((2, $depth)), 6))}">
+    <xsl:variable name="h" select="if (parent::tei:list or parent::tei:lg or parent::tei:figure or parent::tei:table)
+      then 'p' else 'h' || min((max((2, $depth)), 6))"/>
+    <xsl:element name="{te:para-tag(., $h)}">
       <xsl:call-template name="te:attrs"/>
       <xsl:apply-templates mode="te:html"/>
     </xsl:element>
-  </xsl:template>
-  <xsl:template match="tei:list/tei:head | tei:lg/tei:head | tei:figure/tei:head | tei:table/tei:head" mode="te:html" priority="2">
-    <p><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></p>
   </xsl:template>
 
   <!-- Paragraphs carry an anchor: the source id, else tei-p-{n} (n counts the paragraphs of the text). -->
   <xsl:template match="tei:p | tei:ab" mode="te:html">
     <xsl:variable name="n"><xsl:number level="any" count="tei:p | tei:ab" from="tei:text[not(ancestor::tei:text)]"/></xsl:variable>
-    <xsl:element name="{if (te:is-inline-content(.)) then 'p' else 'div'}">
+    <xsl:element name="{te:para-tag(., 'p')}">
       <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-p'"/></xsl:call-template>
       <xsl:if test="not(@xml:id)"><xsl:attribute name="id" select="$id-prefix || 'p-' || $n"/></xsl:if>
       <xsl:attribute name="data-n" select="$n"/>
@@ -211,39 +254,50 @@
   </xsl:function>
 
   <xsl:template match="tei:opener | tei:closer | tei:postscript | tei:epigraph | tei:argument | tei:lg | tei:floatingText | tei:address" mode="te:html">
-    <div><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></div>
+    <xsl:element name="{te:tag(., 'span')}"><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></xsl:element>
   </xsl:template>
 
   <xsl:template match="tei:dateline | tei:salute | tei:signed | tei:byline | tei:trailer | tei:docDate | tei:docAuthor
-                       | tei:l | tei:addrLine | tei:speaker | tei:stage | tei:label | tei:fw | tei:docImprint | tei:titlePart" mode="te:html">
-    <xsl:element name="{if (te:is-inline-content(.) and not(parent::tei:p or parent::tei:ab or parent::tei:salute or parent::tei:signed)
-                            and not(ancestor::*[te:is-inline(.)])) then 'p' else 'span'}">
+                       | tei:l | tei:addrLine | tei:speaker | tei:stage | tei:label | tei:fw | tei:docImprint | tei:titlePart
+                       | tei:docTitle | tei:castItem | tei:figDesc | tei:item | tei:row | tei:cell" mode="te:html">
+    <xsl:element name="{te:para-tag(., 'p')}">
       <xsl:call-template name="te:attrs"/>
       <xsl:apply-templates mode="te:html"/>
     </xsl:element>
   </xsl:template>
 
+  <!-- Runs of items become ul/ol; anything else in the list (head, loose text) stays in its place. -->
   <xsl:template match="tei:list" mode="te:html">
-    <xsl:element name="{if (@type = ('ordered', 'numbered') or @rend = ('ordered', 'numbered')) then 'ol' else 'ul'}">
+    <xsl:variable name="list" select="."/>
+    <xsl:element name="{te:tag(., 'div')}">
       <xsl:call-template name="te:attrs"/>
-      <xsl:apply-templates select="tei:item" mode="te:html"/>
+      <xsl:for-each-group select="node()" group-adjacent="exists(self::tei:item) or (self::text() and normalize-space() = '')">
+        <xsl:choose>
+          <xsl:when test="current-grouping-key() and current-group()/self::tei:item">
+            <xsl:element name="{if ($list/@type = ('ordered', 'numbered') or $list/@rend = ('ordered', 'numbered')) then 'ol' else 'ul'}">
+              <xsl:apply-templates select="current-group()/self::tei:item" mode="te:html"/>
+            </xsl:element>
+          </xsl:when>
+          <xsl:otherwise><xsl:apply-templates select="current-group()" mode="te:html"/></xsl:otherwise>
+        </xsl:choose>
+      </xsl:for-each-group>
     </xsl:element>
-    <xsl:apply-templates select="* except tei:item" mode="te:html"/>
   </xsl:template>
-  <xsl:template match="tei:item" mode="te:html">
+  <xsl:template match="tei:list/tei:item" mode="te:html" priority="2">
     <li><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></li>
   </xsl:template>
 
-  <xsl:template match="tei:table" mode="te:html">
+  <xsl:template match="tei:table[te:tabular(.)]" mode="te:html" priority="2">
     <table><xsl:call-template name="te:attrs"/>
-      <xsl:for-each select="tei:head"><caption><xsl:apply-templates mode="te:html"/></caption></xsl:for-each>
+      <xsl:for-each select="tei:head[1]"><caption><xsl:apply-templates mode="te:html"/></caption></xsl:for-each>
       <tbody><xsl:apply-templates select="tei:row" mode="te:html"/></tbody>
     </table>
+    <xsl:apply-templates select="tei:head[position() gt 1]" mode="te:html"/>
   </xsl:template>
-  <xsl:template match="tei:row" mode="te:html">
+  <xsl:template match="tei:table[te:tabular(.)]/tei:row" mode="te:html" priority="2">
     <tr><xsl:apply-templates select="tei:cell" mode="te:html"/></tr>
   </xsl:template>
-  <xsl:template match="tei:cell" mode="te:html">
+  <xsl:template match="tei:table[te:tabular(.)]/tei:row/tei:cell" mode="te:html" priority="2">
     <td><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></td>
   </xsl:template>
 
@@ -265,19 +319,19 @@
   </xsl:template>
 
   <xsl:template match="tei:foreign | tei:term[@xml:lang]" mode="te:html">
-    <i><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></i>
+    <xsl:element name="{te:tag(., 'i')}"><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></xsl:element>
   </xsl:template>
   <xsl:template match="tei:title" mode="te:html">
-    <cite><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></cite>
+    <xsl:element name="{te:tag(., 'cite')}"><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></xsl:element>
   </xsl:template>
   <xsl:template match="tei:emph" mode="te:html">
-    <em><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></em>
+    <xsl:element name="{te:tag(., 'em')}"><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></xsl:element>
   </xsl:template>
   <xsl:template match="tei:hi" mode="te:html">
     <xsl:variable name="r" select="lower-case(string(@rend))"/>
-    <xsl:element name="{if (matches($r, 'ital')) then 'i' else if (matches($r, 'bold')) then 'b'
+    <xsl:element name="{te:tag(., if (matches($r, 'ital')) then 'i' else if (matches($r, 'bold')) then 'b'
       else if (matches($r, 'sup')) then 'sup' else if (matches($r, 'sub')) then 'sub'
-      else if (matches($r, 'under')) then 'u' else 'span'}">
+      else if (matches($r, 'under')) then 'u' else 'span')}">
       <xsl:call-template name="te:attrs"/>
       <xsl:apply-templates mode="te:html"/>
     </xsl:element>
@@ -299,7 +353,7 @@
       else if (self::tei:orgName) then 'org' else if (@type) then te:class-token(@type)
       else te:class-token(local-name())"/>
     <xsl:variable name="href" select="if (@ref and not(te:in-link(.))) then te:register-href(@ref) else ''"/>
-    <xsl:element name="{if ($href != '') then 'a' else 'span'}">
+    <xsl:element name="{if (not(te:is-inline(.))) then 'div' else if ($href != '') then 'a' else 'span'}">
       <xsl:if test="@xml:id"><xsl:attribute name="id" select="te:html-id(@xml:id)"/></xsl:if>
       <xsl:call-template name="te:lang"/>
       <xsl:attribute name="class" select="'entity'"/>
@@ -315,11 +369,11 @@
 
   <xsl:template match="tei:date | tei:time" mode="te:html">
     <xsl:variable name="iso" select="te:when(.)"/>
-    <xsl:element name="{if ($iso castable as xs:date or $iso castable as xs:gYearMonth or $iso castable as xs:gYear
+    <xsl:element name="{if (not(te:is-inline(.))) then 'div' else if ($iso castable as xs:date or $iso castable as xs:gYearMonth or $iso castable as xs:gYear
                             or $iso castable as xs:dateTime or $iso castable as xs:time) then 'time' else 'span'}">
       <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-date'"/></xsl:call-template>
-      <xsl:if test="$iso castable as xs:date or $iso castable as xs:gYearMonth or $iso castable as xs:gYear
-                    or $iso castable as xs:dateTime or $iso castable as xs:time">
+      <xsl:if test="te:is-inline(.) and ($iso castable as xs:date or $iso castable as xs:gYearMonth or $iso castable as xs:gYear
+                    or $iso castable as xs:dateTime or $iso castable as xs:time)">
         <xsl:attribute name="datetime" select="$iso"/>
       </xsl:if>
       <xsl:apply-templates mode="te:html"/>
@@ -332,7 +386,7 @@
     <xsl:variable name="href" select="if (matches($target, '^[^:/?#]*\.xml(#.*)?$') or starts-with($target, '#'))
       then (if (starts-with($target, '#')) then '#' || te:html-id(substring($target, 2)) else te:document-href($target))
       else te:safe-url($target)"/>
-    <xsl:element name="{if ($href != '' and not(te:in-link(.))) then 'a' else 'span'}">
+    <xsl:element name="{if (not(te:is-inline(.))) then 'div' else if ($href != '' and not(te:in-link(.))) then 'a' else 'span'}">
       <xsl:call-template name="te:attrs"/>
       <xsl:if test="$href != ''"><xsl:attribute name="href" select="$href"/></xsl:if>
       <xsl:choose>
@@ -343,9 +397,9 @@
   </xsl:template>
 
   <xsl:template match="tei:choice | tei:app" mode="te:html">
-    <span><xsl:call-template name="te:attrs"/>
+    <xsl:element name="{te:tag(., 'span')}"><xsl:call-template name="te:attrs"/>
       <xsl:apply-templates select="te:chosen(.)" mode="te:html"/>
-    </span>
+    </xsl:element>
   </xsl:template>
 
   <xsl:template match="tei:lb | tei:cb" mode="te:html">

@@ -40,6 +40,7 @@
     <xsl:sequence select="
       if (not($n instance of element())) then true()
       else if ($n/self::tei:note) then true()
+      else if ($n/self::tei:choice or $n/self::tei:app) then (empty(te:chosen($n)) or te:is-inline(te:chosen($n)))
       else if (local-name($n) = ($te:block-names, $te:container-names)) then false()
       else if ($n/self::tei:quote or $n/self::tei:q or $n/self::tei:said or $n/self::tei:cit)
         then not(exists($n/*[not(te:is-inline(.))]))
