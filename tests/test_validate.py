@@ -262,6 +262,21 @@ def test_the_edition_is_valid_against_tei_all_too():
     assert result.exit_code == 0, result.output
 
 
+def test_the_kitchen_sink_is_valid_against_the_project_schema():
+    # one file using most of what the XSD allows, in the places it allows it
+    report = tei_edition.validate([INVALID / "ok-kitchen-sink.xml"])
+    assert report.problems == (), "\n".join(map(str, report.problems))
+
+
+@needs_tei_all
+def test_the_project_schema_is_a_subset_of_tei_all():
+    # what the project schema accepts, tei_all accepts too
+    valid = [INVALID / n for n in ("ok-kitchen-sink.xml", "ok-document.xml", "ok-register.xml")]
+    assert tei_edition.validate(valid).ok
+    result = run_cli("--schema", TEI_ALL, *valid)
+    assert result.exit_code == 0, result.output
+
+
 @needs_tei_all
 def test_tei_all_reports_an_unknown_element_on_its_line():
     result = run_cli("--schema", TEI_ALL, INVALID / "unknown-element.xml", INVALID / "ok-document.xml",
