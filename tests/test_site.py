@@ -240,13 +240,13 @@ def test_every_document_page_yields_the_expected_zotero_type_and_names(site):
 
 def register_entries():
     files = tei_files()
-    spec = {"persons.html": ("persons.xml", "person", "persName"), "places.html": ("places.xml", "place", "placeName"),
-            "organisations.html": ("organisations.xml", "org", "orgName"),
-            "treaties.html": ("treaties.xml", "bibl", "title")}
-    for page, (file, tag, name) in spec.items():
-        for el in files[file].root.iter(f"{{{TEI['tei']}}}{tag}"):
-            if el.get(XML_ID):
-                yield page, el, name
+    spec = {"persons.html": ("persons.xml", "tei:person", "persName"),
+            "places.html": ("places.xml", "tei:place", "placeName"),
+            "organisations.html": ("organisations.xml", "tei:org", "orgName"),
+            "treaties.html": ("treaties.xml", "tei:bibl[@type='treaty']", "title")}  # other bibls are sources
+    for page, (file, path, name) in spec.items():
+        for el in files[file].root.xpath(f"tei:text//{path}[@xml:id]", namespaces=TEI):
+            yield page, el, name
 
 
 def mentions_in_documents():
@@ -300,6 +300,11 @@ def test_every_mention_has_a_working_backlink(site):
             assert ref_here, f"{href} does not hold a mention of {ident}"
             checked += 1
     assert checked > 20
+    counts = {}
+    for page, _el, _n in register_entries():
+        counts[page] = counts.get(page, 0) + 1
+    for page, n in counts.items():  # nothing else is listed as an entry
+        assert len([a for a in pages[page].iter("article") if "entry" in (a.get("class") or "")]) == n, page
 
 
 def test_places_with_coordinates_are_on_the_map(site):
@@ -447,3 +452,17 @@ def test_document_ids_never_take_a_site_page_name(tmp_path):
     assert home.find(".//ol[@class='documents']") is not None  # still the home page
     assert "doc-index.html" in [a.get("href") for a in home.iter("a")]
     assert (out / "doc-index.html").is_file()
+
+
+def test_a_removed_document_leaves_no_stale_page(tmp_path):
+    src = tmp_path / "tei"
+    shutil.copytree(edition_dir(), src)
+    out = tmp_path / "site"
+    (out).mkdir()
+    (out / "notes-of-mine.txt").write_text("kept", encoding="utf-8")
+    assert build([src], out, force=True).built
+    assert (out / "reply-vyshinsky.html").is_file()
+    (src / "reply-vyshinsky.xml").unlink()
+    assert build([src], out, force=True).built
+    assert not (out / "reply-vyshinsky.html").exists() and not (out / "reply-vyshinsky.ris").exists()
+    assert (out / "notes-of-mine.txt").read_text(encoding="utf-8") == "kept"

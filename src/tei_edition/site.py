@@ -179,6 +179,7 @@ class Entry:
     geo: tuple[float, float] | None = None
     subtype: str = ""
     sort: str = ""
+    facts: tuple[tuple[str, str], ...] = ()  # e.g. ('Party', 'Japan') for treaties
 
     @property
     def page(self) -> str:
@@ -229,6 +230,7 @@ class DocPage:
     citations: tuple[tuple[str, str], ...]    # (style label, HTML)
     downloads: tuple[tuple[str, str, str], ...]  # (ext, label, content)
     xml: bytes = field(repr=False, default=b"")
+    parties: tuple = ((), ())                 # sender(s), recipient(s): (name, register link)
 
 
 @dataclass(frozen=True)
@@ -412,13 +414,18 @@ def edition_info(doc: Document, index: dict, doc_ids: dict) -> EditionInfo:
 
 def register_entries(doc: Document) -> list[Entry]:
     out = []
+    text = doc.root.find(T + "text")
+    if text is None:
+        return out
     for kind, (_page, _title, tag, name_tag) in REGISTERS.items():
-        for el in doc.root.iter(T + tag):
+        for el in text.iter(T + tag):
             ident = el.get(XML_ID)
-            if not ident or (kind == "treaty" and el.get("type") not in (None, "treaty")):
+            if not ident:
                 continue
-            if kind == "treaty" and el.getparent() is not None and el.getparent().tag != T + "listBibl":
-                continue
+            if kind == "treaty":  # bibl is also used for sources; only treaties are entries
+                parent = el.getparent()
+                if el.get("type") != "treaty" and not (parent is not None and parent.get("type") == "treaties"):
+                    continue
             out.append(entry_of(el, kind, name_tag))
     return out
 
@@ -451,8 +458,9 @@ def entry_of(el, kind: str, name_tag: str) -> Entry:
         for d in el.findall(T + tag):
             label_d = date_attrs(d)[1]
             extra = text_of(d) if tag == "event" else ""
+            kind_d = (d.get("type") or "").replace("-", " ")
             if label_d:
-                dates.append(f"{label_d}{': ' + extra if extra else ''}")
+                dates.append(f"{kind_d + ' ' if kind_d else ''}{label_d}{': ' + extra if extra else ''}")
     for d in el.findall(f"{T}existence"):
         if date_attrs(d)[1]:
             dates.append(date_attrs(d)[1])
@@ -472,6 +480,11 @@ def entry_of(el, kind: str, name_tag: str) -> Entry:
         for n in el.findall(T + tag):
             if text_of(n):
                 (role if n.get("type") in ("role", "role-1952") else notes).append(text_of(n))
+    facts = []
+    for n in el:
+        if isinstance(n.tag, str) and n.tag in (T + "placeName", T + "name", T + "orgName", T + "persName") \
+                and n.get("type") in ("signed", "party") and kind == "treaty":
+            facts.append(("Signed at" if n.get("type") == "signed" else "Party", text_of(n)))
     links = []
     for idno in el.iter(T + "idno"):
         link = authority_link(idno.get("type") or "", text_of(idno))
@@ -502,7 +515,7 @@ def entry_of(el, kind: str, name_tag: str) -> Entry:
     if first is not None and first.find(T + "surname") is not None:  # persons by family name
         sort = f"{text_of(first.find(T + 'surname'))} {text_of(first.find(T + 'forename'))}"
     return Entry(el.get(XML_ID), kind, label, tuple(names), "; ".join(dates), tuple(role),
-                 tuple(notes), tuple(unique_links), geo, el.get("type") or "", sort)
+                 tuple(notes), tuple(unique_links), geo, el.get("type") or "", sort, tuple(facts))
 
 
 def _covers_1952(el, year: int = 1952) -> bool:
@@ -964,6 +977,17 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
     sender = agents(sent) or "; ".join(n.get("literal") or norm(f"{n.get('given', '')} {n.get('family', '')}")
                                        for n in authors)
     recipient = agents(recv)
+
+    def linked(action, fallback) -> tuple[tuple[str, str], ...]:
+        """(name, register link or '') for each party, so the panel can link them."""
+        els = ([a for a in action[0] if isinstance(a.tag, str) and a.tag in (T + "persName", T + "orgName", T + "name")]
+               if action else (ts.findall(f"{T}author/*") if ts is not None and fallback else []))
+        out = []
+        for a in els:
+            ids = [i for i in ref_ids(a.get("ref")) if i in index]
+            out.append((text_of(a), index[ids[0]].href if ids else ""))
+        return tuple(out)
+    parties = (linked(sent, True), linked(recv, False))
     date = header_date(doc)
     place_el = (h.xpath(".//tei:correspAction[@type='sent']/tei:placeName|.//tei:creation/tei:placeName",
                         namespaces=NS) if h is not None else [])
@@ -1021,7 +1045,7 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
     xml = publishable_xml(doc)
     return DocPage(
         id=ident, source=str(doc.path), title=title, subtitle=text_of(sub), authors=tuple(authors),
-        sender=sender, recipient=recipient, date=date, place=place, source_desc=source_desc,
+        sender=sender, recipient=recipient, parties=parties, date=date, place=place, source_desc=source_desc,
         orig_languages=tuple(orig), language=csl.get("language") or text_lang, summary=summary,
         zotero_type=z_type, body=body, blocks=tuple(blocks), mentions=tuple(mentions), dates=tuple(dates),
         citations=tuple(citations), downloads=tuple(downloads),
@@ -1127,7 +1151,7 @@ def layout(data: SiteData, *, title: str, body: str, current: str, head: str = "
 <nav aria-label="Edition"><ul>{nav}</ul></nav>
 <form class="site-search" role="search" action="search.html" method="get">
 <label for="te-site-q">Search the edition</label>
-<input id="te-site-q" name="q" type="search" autocomplete="off">
+<input id="te-site-q" name="q" type="search" autocomplete="off" placeholder="Search the edition">
 <button type="submit">Search</button>
 </form>
 </header>
@@ -1183,12 +1207,23 @@ def page_index(data: SiteData) -> str:
         intro = ('<section class="intro" aria-label="Introduction">' if own_head else
                  '<section class="intro" aria-labelledby="te-intro-h"><h2 id="te-intro-h">Introduction</h2>') \
             + ed.intro + "</section>"
+    counts = {k: sum(e.kind == k for e in data.entries) for k in REGISTERS}
+    explore = "".join(f'<li><a href="{REGISTERS[k][0]}">{esc(REGISTERS[k][1])}</a> <span class="count">({n})</span></li>'
+                      for k, n in counts.items()) + \
+        '<li><a href="chronology.html">Chronology</a></li><li><a href="search.html">Search</a></li>'
     body = f"""<h1>{esc(ed.title)}</h1>
 {f'<p class="subtitle">{esc(ed.subtitle)}</p>' if ed.subtitle else ''}
-<section class="edition-facts" aria-label="About this edition">{facts}</section>
+<div class="home">
+<div class="home-main">
 {intro}
 <section aria-labelledby="te-docs-h"><h2 id="te-docs-h">Documents</h2>
-<ol class="documents">{''.join(items)}</ol></section>"""
+<ol class="documents">{''.join(items)}</ol></section>
+</div>
+<aside class="home-aside">
+<section class="edition-facts" aria-labelledby="te-facts-h"><h2 id="te-facts-h">About this edition</h2>{facts}</section>
+<nav class="explore" aria-labelledby="te-explore-h"><h2 id="te-explore-h">Explore</h2><ul>{explore}</ul></nav>
+</aside>
+</div>"""
     ids = [m.ref for m in ed.intro_mentions]
     return layout(data, title=ed.title, body=body, current="index.html",
                   json_blocks={"te-entity-data": entity_data(data, ids)})
@@ -1233,8 +1268,13 @@ def page_document(data: SiteData, i: int) -> list[tuple[str, str | bytes]]:
     d = data.documents[i]
     prev = data.documents[i - 1] if i > 0 else None
     nxt = data.documents[i + 1] if i + 1 < len(data.documents) else None
-    meta = _dl([("Date", esc(format_date(d.date))), ("Place", esc(d.place)), ("Sender", esc(d.sender)),
-                ("Addressee", esc(d.recipient)), ("Source", esc(d.source_desc)),
+    def party(items, plain):
+        if not items:
+            return esc(plain)
+        return "; ".join(f'<a href="{esc(href)}">{esc(name)}</a>' if href else esc(name) for name, href in items)
+    meta = _dl([("Date", esc(format_date(d.date))), ("Place", esc(d.place)),
+                ("Sender" if d.recipient else "Issued by", party(d.parties[0], d.sender)),
+                ("Addressee", party(d.parties[1], d.recipient)), ("Source", esc(d.source_desc)),
                 ("Language of the original", esc(", ".join(d.orig_languages))),
                 ("Permalink", f'<a href="{esc(d.id)}.html">{esc((data.base_url + "/") if data.base_url else "")}{esc(d.id)}.html</a>')])
     cites = "".join(
@@ -1266,7 +1306,7 @@ def page_document(data: SiteData, i: int) -> list[tuple[str, str | bytes]]:
 <section class="metadata" aria-labelledby="te-meta-h"><h2 id="te-meta-h">About this document</h2>{meta}</section>
 <section class="cite" aria-labelledby="te-cite-h"><h2 id="te-cite-h">Cite this</h2>{cites}
 <p class="copy-status" role="status" aria-live="polite"></p>
-<h3>Download</h3><ul class="downloads">{dl}</ul></section>
+<h3 class="download-head">Download</h3><ul class="downloads">{dl}</ul></section>
 </aside>
 </div>
 </article>
@@ -1308,8 +1348,8 @@ def _mention_links(data: SiteData, ident: str) -> str:
 
 def render_entry(data: SiteData, e: Entry) -> str:
     names = "".join(
-        f'<li><span lang="{esc(lang)}">{esc(text)}</span>'
-        + (f' <span class="lang">({esc(lang)}{", " + esc(kind) if kind else ""})</span>' if lang or kind else "")
+        (f'<li><span lang="{esc(lang)}">{esc(text)}</span>' if lang else f"<li><span>{esc(text)}</span>")
+        + (f' <span class="lang">({esc(", ".join(x for x in (lang, kind) if x))})</span>' if lang or kind else "")
         + "</li>" for text, lang, kind in e.names)
     links = "".join(f'<li><a href="{esc(url)}" rel="external noopener">{esc(label)}</a></li>'
                     for label, url in e.links)
@@ -1317,6 +1357,8 @@ def render_entry(data: SiteData, e: Entry) -> str:
            if e.geo else "")
     rows = [("Names", f'<ul class="names">{names}</ul>' if names else ""), ("Dates", esc(e.dates)),
             ("Role in 1952", "<br>".join(esc(r) for r in e.role)),
+            *[(label, "<br>".join(esc(v) for lab, v in e.facts if lab == label))
+              for label in dict.fromkeys(lab for lab, _v in e.facts)],
             ("Notes", "<br>".join(esc(n) for n in e.notes)), ("Coordinates", esc(geo)),
             ("Authority files", f'<ul class="authority">{links}</ul>' if links else ""),
             ("Mentioned in", _mention_links(data, e.id))]
@@ -1509,7 +1551,32 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
         for rel, content in render(data, page):
             write_atomic(_safe_target(out, rel), content)
             written.append(rel)
+    _forget_stale(out, written)
     return BuildResult(out, report, True, tuple(written), time.perf_counter() - started, data.notes)
+
+
+MANIFEST = ".tei-edition-site.json"
+
+
+def _forget_stale(out: Path, written: list[str]) -> None:
+    """Remove files an earlier build wrote that this one did not (a document removed or
+    renamed), so no stale page stays reachable; files the builder never wrote are kept."""
+    manifest = out / MANIFEST
+    try:
+        before = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else []
+    except (OSError, ValueError):
+        before = []
+    keep = set(written)
+    for rel in before if isinstance(before, list) else []:
+        if not isinstance(rel, str) or rel in keep:
+            continue
+        try:
+            target = _safe_target(out, rel)
+        except ValueError:
+            continue
+        if target.is_file() and not target.is_symlink():
+            target.unlink()
+    write_atomic(manifest, json.dumps(sorted(keep), indent=0) + "\n")
 
 
 def run_validation(paths: list) -> Report:
