@@ -205,6 +205,8 @@ class DateMention:
     text: str         # as written
     doc: str
     anchor: str
+    label_block: str = ""   # '¶ 2', 'dateline', ...
+    context: str = ""       # the words around the date
 
 
 @dataclass(frozen=True)
@@ -833,9 +835,12 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
         key = t.get("datetime") or ""
         if not re.match(r"-?\d{4}", key):
             continue
-        anchor_id, _ = anchor(t)
+        anchor_id, block_label = anchor(t)
         label = t.get("title") or format_date(key[:10])
-        dates.append(DateMention(key, label, norm(t.text_content()), doc_id, anchor_id))
+        said = norm(t.text_content())
+        block = root.get_element_by_id(anchor_id, None) if hasattr(root, "get_element_by_id") else None
+        whole = norm(block.text_content()) if block is not None else said
+        dates.append(DateMention(key, label, said, doc_id, anchor_id, block_label, _around(whole, said)))
     block_list = []
     for el in root.iter():
         if isinstance(el.tag, str) and el in labels and norm(el.text_content()):
@@ -845,6 +850,19 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
     inner = (esc(root.text) if root.text else "") + "".join(
         lhtml.tostring(c, encoding="unicode", method="html") for c in root)
     return inner, mentions, dates, block_list
+
+
+def _around(text: str, part: str, width: int = 90) -> str:
+    """A few words either side of ``part`` in ``text``, cut at word boundaries."""
+    at = text.find(part)
+    if at < 0 or len(text) <= 2 * width + len(part):
+        return text
+    start, end = max(0, at - width), min(len(text), at + len(part) + width)
+    head = text[start:at]
+    head = head[head.find(" ") + 1:] if start > 0 and " " in head else head
+    tail = text[at + len(part):end]
+    tail = tail[:tail.rfind(" ")] if end < len(text) and " " in tail else tail
+    return ("… " if start > 0 else "") + head + part + tail + (" …" if end < len(text) else "")
 
 
 def _tei_dates(doc: Document, prefix: str, body_html: str) -> list[DateMention]:
@@ -1434,27 +1452,28 @@ def page_register(data: SiteData, kind: str) -> str:
 
 def page_chronology(data: SiteData) -> str:
     titles = {d.id: d.title for d in data.documents}
-    rows = []
+    order = [d.id for d in data.documents]
+    rows = []  # (key, kind, label, doc, anchor, where, context)
     for d in data.documents:
         if d.date:
-            rows.append((d.date, 0, format_date(d.date), f"Date of the document", d.id, ""))
+            rows.append((d.date, 0, format_date(d.date), d.id, "", "", "date of the document", ""))
         for m in d.dates:
-            rows.append((m.key, 1, m.label, m.text, m.doc, m.anchor))
-    rows.sort(key=lambda r: (r[0], r[1], [x.id for x in data.documents].index(r[4])))
-    items, current = [], None
-    for key, _k, label, text, doc, anchor in rows:
-        href = f"{doc}.html" + (f"#{anchor}" if anchor else "")
-        line = (f'<li><a href="{esc(href)}"><cite>{esc(titles.get(doc, doc))}</cite></a>'
-                + (f' — “{esc(text)}”' if text and text != "Date of the document" else " — date of the document")
-                + "</li>")
-        if label != current:
-            if current is not None:
-                items.append("</ul></li>")
-            items.append(f'<li><h2 class="chrono-date"><time datetime="{esc(key)}">{esc(label)}</time></h2><ul>')
-            current = label
-        items.append(line)
-    if current is not None:
-        items.append("</ul></li>")
+            rows.append((m.key, 1, m.label, m.doc, m.anchor, m.label_block, m.context or m.text, m.text))
+    rows.sort(key=lambda r: (r[0], r[1], order.index(r[3]) if r[3] in order else 99))
+    groups: dict[tuple[str, str], list] = {}
+    for row in rows:
+        groups.setdefault((row[0], row[2]), []).append(row)
+    items = []
+    for (key, label), group in groups.items():
+        lines = []
+        for _k, kind, _l, doc, anchor, where, context, said in group:
+            href = f"{doc}.html" + (f"#{anchor}" if anchor else "")
+            place = f", {esc(where)}" if where else ""
+            text = esc(context) if kind == 0 else "“" + esc(context).replace(esc(said), f"<mark>{esc(said)}</mark>", 1) + "”"
+            lines.append(f'<li><a href="{esc(href)}"><cite>{esc(titles.get(doc, doc))}</cite>{place}</a>'
+                         f'<span class="chrono-context">{text}</span></li>')
+        items.append(f'<li><h2 class="chrono-date"><time datetime="{esc(key)}">{esc(label)}</time></h2>'
+                     f'<ul>{"".join(lines)}</ul></li>')
     body = (f'<h1>Chronology</h1><p class="lead">Every date mentioned in the documents, in order, '
             f'linked to where it is mentioned.</p><ol class="chronology">{"".join(items)}</ol>')
     return layout(data, title=f"Chronology — {data.edition.title}", body=body, current="chronology.html")
