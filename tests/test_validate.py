@@ -328,3 +328,36 @@ def test_the_console_script(tmp_path):
         ok = subprocess.run([script, "validate"], capture_output=True, text=True, cwd=tmp_path)
         assert ok.returncode == 0, ok.stdout + ok.stderr
         assert "0 error(s)" in ok.stdout
+
+
+# --- the Schematron on its own, as oXygen runs it ---------------------------------
+
+@pytest.mark.parametrize("name, marker, rule", [
+    ("impossible-date.xml", 'when="1952-02-30"', "date-real"),
+    ("from-after-to.xml", 'from="1952-09-16"', "date-range-order"),
+    ("dangling-ref.xml", 'target="#nowhere"', "pointer-resolves"),
+    ("no-dateline.xml", "<TEI", "document-dateline"),
+    ("letter-without-correspdesc.xml", "<TEI", "letter-correspdesc"),
+])
+def test_each_schematron_rule_alone(name, marker, rule):
+    from tei_edition.validation import schematron
+
+    doc = tei_edition.load(INVALID / name)
+    found = schematron.check(doc, schema_dir() / "tei-edition.sch")
+    assert [(p.line, p.col, p.rule) for p in found] == [(*position(INVALID / name, marker), rule)]
+
+
+def test_schematron_finds_an_id_used_twice_in_one_file(tmp_path):
+    from tei_edition.validation import schematron
+
+    text = (INVALID / "ok-document.xml").read_text(encoding="utf-8")
+    text = text.replace("<p>A mention", '<p xml:id="twice">One.</p><p xml:id="twice">A mention', 1)
+    path = tmp_path / "twice.xml"
+    path.write_text(text, encoding="utf-8")
+    shutil.copy(INVALID / "ok-register.xml", tmp_path)  # the register it points into
+    found = schematron.check(tei_edition.load(path), schema_dir() / "tei-edition.sch")
+    assert [(p.line, p.col, p.rule) for p in found] == [(*position(path, 'xml:id="twice"', 2), "id-unique")]
+    # through validate it is reported once, although the XSD (xs:ID) and the
+    # cross-file check see it too
+    report = tei_edition.validate([path])
+    assert [(p.line, p.col, p.rule) for p in report.problems] == [(*position(path, 'xml:id="twice"', 2), "id-unique")]
