@@ -62,7 +62,8 @@ def _diagnostic_schema(path: Path):
         import xmlschema  # slow to import; only needed when a file fails
 
         try:
-            _DIAGNOSTIC[key] = xmlschema.XMLSchema(key[0])
+            # only files beside the schema, never the network
+            _DIAGNOSTIC[key] = xmlschema.XMLSchema(key[0], allow="sandbox", defuse="always")
         except Exception:  # a schema libxml2 accepts but xmlschema cannot read: no diagnostics
             _DIAGNOSTIC[key] = None
     return _DIAGNOSTIC[key]
@@ -183,7 +184,10 @@ def _diagnose(doc: Document, schema_path: Path) -> dict:
         return result
     declared = _declared_names(schema)
     try:
-        errors = list(schema.iter_errors(doc.tree))
+        import xmlschema
+
+        # the tree is already in memory: xmlschema may open nothing for it
+        errors = list(schema.iter_errors(xmlschema.XMLResource(doc.tree, allow="none")))
     except Exception:  # diagnostics are a bonus; never let them hide the real problems
         return result
     for err in errors:
