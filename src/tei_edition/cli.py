@@ -293,7 +293,8 @@ def build_cmd(paths, out, force, base_url):
     progress = None
     if sys.stderr.isatty():
         def progress(n, total, name):
-            click.echo(f"\r\033[Kbuilding {n}/{total} {name}", nl=False, err=True)
+            step = f"writing {n}/{total} {name}" if total else name
+            click.echo(f"\r\033[K{step}", nl=False, err=True)
     try:
         result = build(list(paths) or None, out, force=force, base_url=base_url, progress=progress)
     except KeyboardInterrupt:

@@ -17,7 +17,7 @@ Nothing is loaded from the network: styles and scripts are the files in
 
 from __future__ import annotations
 
-import datetime as _dt
+import dataclasses
 import html
 import json
 import math
@@ -53,6 +53,7 @@ REGISTERS = {  # register kind -> (page, page title, TEI entry element, TEI name
 NAV = [("index.html", "Documents"), ("persons.html", "Persons"), ("places.html", "Places"),
        ("organisations.html", "Organisations"), ("treaties.html", "Treaties"),
        ("chronology.html", "Chronology"), ("search.html", "Search")]
+KIND_NAMES = {"person": "Person", "place": "Place", "org": "Organisation", "treaty": "Treaty"}
 DOWNLOADS = [  # extension, transform format, label, media type
     ("bib", "bibtex", "BibTeX", "application/x-bibtex"),
     ("ris", "ris", "RIS", "application/x-research-info-systems"),
@@ -232,6 +233,7 @@ class DocPage:
     citations: tuple[tuple[str, str], ...]    # (style label, HTML)
     downloads: tuple[tuple[str, str, str], ...]  # (ext, label, content)
     xml: bytes = field(repr=False, default=b"")
+    csl: dict = field(default_factory=dict, compare=False)
     parties: tuple = ((), ())                 # sender(s), recipient(s): (name, register link)
 
 
@@ -337,6 +339,8 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
                                          base_url=base_url, edition=edition, name=name)
         pages.append(page)
         notes.extend(page_notes)
+    cites = format_citations([p.csl for p in pages])
+    pages = [dataclasses.replace(p, citations=tuple(c)) for p, c in zip(pages, cites)]
     return SiteData(edition, tuple(pages), tuple(entries), banner, base_url.rstrip("/"), tuple(notes))
 
 
@@ -934,22 +938,33 @@ def csl_item(doc: Document) -> tuple[dict | None, list[Problem]]:
     return (data if isinstance(data, dict) else None), []
 
 
-def format_citations(item: dict) -> list[tuple[str, str]]:
-    """Chicago and MLA through citeproc-py (via tei_edition.citations when present)."""
-    out = []
+def format_citations(items: list[dict]) -> list[list[tuple[str, str]]]:
+    """Chicago and MLA for every item, through tei_edition.citations (citeproc-py).
+
+    One call per style for all documents: compiling a style costs more than formatting.
+    Returns, per item, [(style label, HTML)].
+    """
+    out: list[list[tuple[str, str]]] = [[] for _ in items]
+    if not items:
+        return out
     for label, style in (("Chicago", "chicago"), ("MLA", "mla")):
         try:
-            try:
-                from .citations import format_citation
-                text = format_citation([item], style)
-            except ImportError:
-                text = _citeproc(item, style)
+            from .citations import format_citation
+            lines = format_citation(items, style, output="html").strip("\n").split("\n")
+        except ImportError:
+            lines = [_citeproc(item, style) for item in items]
         except Exception:
+            lines = []
+            for item in items:  # one bad item must not cost the others their citation
+                try:
+                    lines.append(format_citation([item], style, output="html").strip())
+                except Exception:
+                    lines.append("")
+        if len(lines) != len(items):
             continue
-        if isinstance(text, (list, tuple)):
-            text = text[0] if text else ""
-        if text:
-            out.append((label, _citation_html(str(text))))
+        for i, text in enumerate(lines):
+            if text.strip():
+                out[i].append((label, _citation_html(text.strip())))
     return out
 
 
@@ -1046,7 +1061,7 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
         csl = _fallback_csl(ident, title, authors, date, z_type, text_lang)
     if base_url and not csl.get("URL"):
         csl = dict(csl, URL=f"{base_url.rstrip('/')}/{ident}.html")
-    citations = format_citations(csl)
+    citations: list = []  # filled in by collect(), for all documents at once
     downloads = []
     try:
         from .transform import transform
@@ -1066,7 +1081,7 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
         sender=sender, recipient=recipient, parties=parties, date=date, place=place, source_desc=source_desc,
         orig_languages=tuple(orig), language=csl.get("language") or text_lang, summary=summary,
         zotero_type=z_type, body=body, blocks=tuple(blocks), mentions=tuple(mentions), dates=tuple(dates),
-        citations=tuple(citations), downloads=tuple(downloads),
+        citations=tuple(citations), downloads=tuple(downloads), csl=csl,
         xml=xml if isinstance(xml, bytes) else b""), notes
 
 
@@ -1192,7 +1207,7 @@ def entity_data(data: SiteData, ids: Iterable[str]) -> dict:
         e = data.entry(i)
         if e is None:
             continue
-        out[i] = {"name": e.label, "kind": REGISTERS[e.kind][1].rstrip("s") if e.kind != "treaty" else "Treaty",
+        out[i] = {"name": e.label, "kind": KIND_NAMES[e.kind],
                   "dates": e.dates, "role": "; ".join(e.role[:2]), "href": e.href}
     return out
 
@@ -1483,7 +1498,7 @@ def search_index(data: SiteData) -> list[dict]:
     """What the client-side search looks in: register entries first, then text blocks."""
     out = []
     for e in data.entries:
-        out.append({"t": e.label, "k": REGISTERS[e.kind][1], "u": e.href,
+        out.append({"t": e.label, "k": KIND_NAMES[e.kind], "u": e.href,
                     "n": [n for n, _l, _t in e.names], "x": norm(" ".join([e.dates, *e.role, *e.notes]))})
     for d in data.documents:
         out.append({"t": d.title, "k": "Document", "u": f"{d.id}.html", "n": [d.title],
@@ -1554,6 +1569,8 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
     started = time.perf_counter()
     paths = list(paths) if paths else [edition_dir()]
     out = Path(out)
+    if progress:
+        progress(0, 0, "validating")
     report = run_validation(paths) if validate else Report.of([], [])
     if not report.ok and not force:
         return BuildResult(out, report, False, seconds=time.perf_counter() - started)
@@ -1561,6 +1578,8 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
     if not report.ok:
         banner = (f"This edition did not validate ({report.errors} error(s) in "
                   f"{len(report.files_with_errors())} file(s)); the pages may be wrong or incomplete.")
+    if progress:
+        progress(0, 0, "reading the edition and running the transforms")
     data = collect(paths, base_url=base_url or "", banner=banner)
     pages = plan(data)
     written = []

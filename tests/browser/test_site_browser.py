@@ -219,3 +219,11 @@ def test_screenshots_of_the_home_page_and_a_document(page, site_url):
     page.screenshot(path=str(ARTIFACTS / "popover.png"))
     page.emulate_media(media="print")
     page.screenshot(path=str(ARTIFACTS / "document-print.png"), full_page=True)
+
+
+def test_the_site_also_works_opened_from_disk(page, built_site):
+    page.goto((built_site / "note-zhou.html").as_uri())
+    assert page.locator("[role=button].entity").count() > 5
+    page.goto((built_site / "search.html").as_uri() + "?q=Port%20Arthur")
+    page.locator("#te-search-results li").first.wait_for()
+    assert page.errors == []
