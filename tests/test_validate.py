@@ -361,3 +361,25 @@ def test_schematron_finds_an_id_used_twice_in_one_file(tmp_path):
     # cross-file check see it too
     report = tei_edition.validate([path])
     assert [(p.line, p.col, p.rule) for p in report.problems] == [(*position(path, 'xml:id="twice"', 2), "id-unique")]
+
+
+def test_remote_schemas_are_never_fetched(http_trap, tmp_path):
+    # a <?xml-model?> and a schema import pointing at a live server: neither is opened
+    text = (INVALID / "ok-document.xml").read_text(encoding="utf-8")
+    for kind, ns in (("rng", "http://relaxng.org/ns/structure/1.0"), ("xsd", "http://www.w3.org/2001/XMLSchema"),
+                     ("sch", "http://purl.oclc.org/dsdl/schematron")):
+        text = text.replace("<TEI ", f'<?xml-model href="{http_trap.url}/schema.{kind}" schematypens="{ns}"?>\n<TEI ', 1)
+    path = tmp_path / "remote.xml"
+    path.write_text(text, encoding="utf-8")
+    shutil.copy(INVALID / "ok-register.xml", tmp_path)
+    report = tei_edition.validate([path])
+    assert [p.rule for p in report.problems] == ["xml-model-remote"] * 3
+    assert report.ok
+    importing = tmp_path / "importing.xsd"
+    importing.write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="http://www.tei-c.org/ns/1.0">'
+        f'<xs:import namespace="http://example.org/x" schemaLocation="{http_trap.url}/x.xsd"/>'
+        '<xs:element name="TEI"/></xs:schema>', encoding="utf-8")
+    report = tei_edition.validate([INVALID / "ok-document.xml"], [importing])
+    (problem,) = report.problems
+    assert problem.rule == "schema-invalid" and f"refused to read {http_trap.url}/x.xsd" in problem.message

@@ -23,7 +23,7 @@ from lxml import etree
 from .. import loader
 from ..loader import Document
 from ..problems import ERROR, WARNING, Problem
-from .schemafile import load_schema
+from .schemafile import explain, load_schema
 from .locate import Locator
 
 ENGINES = ("auto", "jing", "lxml")
@@ -111,7 +111,7 @@ def compiled(path: Path, progress=None) -> etree.RelaxNG | Problem:
             _COMPILED[key] = etree.RelaxNG(doc.tree)
         except etree.RelaxNGParseError as exc:
             _COMPILED[key] = Problem(str(path), 1, 1, ERROR, "schema-invalid",
-                                     f"the RELAX NG schema cannot be compiled: {exc}")
+                                     explain(doc, f"the RELAX NG schema cannot be compiled: {exc}"))
         if progress:
             progress(f"compiled {path.name} in {time.perf_counter() - start:.1f} s")
     return _COMPILED[key]

@@ -45,13 +45,31 @@ class _LocalSchemaResolver(etree.Resolver):
         return self.resolve_string(etree.tostring(doc.tree, encoding="utf-8"), context, base_url=str(target))
 
 
-def _schema_parser(folder: Path) -> etree.XMLParser:
+_REFUSED: dict[int, list[str]] = {}
+
+
+def _schema_parser(folder: Path) -> tuple[etree.XMLParser, _LocalSchemaResolver]:
     # the loader's options; only the resolver differs
     parser = etree.XMLParser(resolve_entities="internal", no_network=True, load_dtd=False,
                              dtd_validation=False, attribute_defaults=False, huge_tree=False,
                              collect_ids=False)
-    parser.resolvers.add(_LocalSchemaResolver(folder))
-    return parser
+    resolver = _LocalSchemaResolver(folder)
+    parser.resolvers.add(resolver)
+    return parser, resolver
+
+
+def refused(doc: Document) -> list[str]:
+    """The imports or includes of a schema loaded by :func:`load_schema` that were refused."""
+    return list(_REFUSED.get(id(doc.tree), ()))
+
+
+def explain(doc: Document, message: str) -> str:
+    """A compile error, with the refused imports named (they are the usual cause)."""
+    urls = refused(doc)
+    if not urls:
+        return message
+    return (f"{message}; refused to read {', '.join(urls)} (only files in the schema's own folder "
+            "are read, and nothing is fetched from the network)")
 
 
 def load_schema(path: str | os.PathLike) -> Document | Problem:
@@ -66,10 +84,12 @@ def load_schema(path: str | os.PathLike) -> Document | Problem:
     if isinstance(doc, Problem):
         return doc
     old = doc.root
-    root = _schema_parser(path.parent).makeelement(old.tag, dict(old.attrib), nsmap=old.nsmap)
+    parser, resolver = _schema_parser(path.parent)
+    root = parser.makeelement(old.tag, dict(old.attrib), nsmap=old.nsmap)
     root.text = old.text
     for child in list(old):
         root.append(child)
     tree = etree.ElementTree(root)
     tree.docinfo.URL = str(path)
+    _REFUSED[id(tree)] = resolver.refused
     return Document(path, tree)

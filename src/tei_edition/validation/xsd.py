@@ -17,7 +17,7 @@ from lxml import etree
 from .. import loader
 from ..loader import Document
 from ..problems import ERROR, Problem
-from .schemafile import load_schema
+from .schemafile import explain, load_schema
 from .locate import Locator, simple_path, xml_name
 
 _COMPILED: dict[tuple[str, float], etree.XMLSchema | Problem] = {}
@@ -53,7 +53,7 @@ def _compile(path: Path) -> etree.XMLSchema | Problem:
     except etree.XMLSchemaParseError as exc:
         entry = exc.error_log.last_error if exc.error_log else None
         return Problem(str(path), max(getattr(entry, "line", 1) or 1, 1), 1, ERROR, "schema-invalid",
-                       f"the XSD schema cannot be compiled: {_NS.sub('', str(exc))}")
+                       explain(doc, f"the XSD schema cannot be compiled: {_NS.sub('', str(exc))}"))
 
 
 def _diagnostic_schema(path: Path):
