@@ -35,6 +35,7 @@ class Run:
     seconds: float
     max_rss_mb: float
     timed_out: bool
+    cwd: str = "."
 
     @property
     def output(self) -> str:
@@ -76,7 +77,8 @@ def run_cli(*args, cwd=None, timeout: float = LIMIT_SECONDS, env: dict | None = 
         err.seek(0)
         rss_kb = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
         return Run(proc.returncode, out.read().decode("utf-8", "replace"),
-                   err.read().decode("utf-8", "replace"), seconds, rss_kb / 1024, bool(timed_out))
+                   err.read().decode("utf-8", "replace"), seconds, rss_kb / 1024, bool(timed_out),
+                   str(cwd or "."))
 
 
 def cli_has(command: str) -> bool:
@@ -90,14 +92,22 @@ def cli_has(command: str) -> bool:
 LOCATED = r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): error: (?P<msg>.+)$"
 
 
-def assert_clean_rejection(run: Run, file: str | Path, rule: str | None = None) -> re.Match:
-    """Exit 1, no traceback, and a ``file:line:col: error: …`` line naming ``file``."""
+def assert_clean_rejection(run: Run, file: str | Path, rule: str | None = None, *,
+                           strict: bool = False) -> re.Match:
+    """Exit 1, no traceback, and a ``file:line:col: error: …`` line naming ``file``.
+
+    ``strict``: the line must start with the file as given on the command line
+    (nothing in front, so editors and CI annotators can jump to it)."""
     assert not run.timed_out, f"timed out after {run.seconds:.1f} s"
     assert "Traceback" not in run.output, run.output
     assert run.returncode == 1, (run.returncode, run.output)
     name = Path(file).name
     for m in re.finditer(LOCATED, run.output, re.M):
-        if m.group("file").endswith(name) and int(m.group("line")) >= 1:
+        if strict:  # the line starts with the path itself, relative or absolute
+            matches = (Path(run.cwd, m.group("file")).resolve() == Path(run.cwd, file).resolve())
+        else:
+            matches = m.group("file").endswith(name)
+        if matches and int(m.group("line")) >= 1:
             if rule is None or f"[{rule}]" in m.group("msg") or rule in m.group("msg"):
                 return m
     raise AssertionError(f"no located error for {name} (rule {rule}) in:\n{run.output}")
