@@ -326,7 +326,7 @@ def test_html_ids_are_prefixed_and_unique_and_paragraphs_anchored():
     tree = parse_html(page)
     ids = [el.get("id") for el in tree.iter() if isinstance(el.tag, str) and el.get("id")]
     assert len(ids) == len(set(ids))
-    assert all(i.startswith("tei-") for i in ids)
+    assert all(i.startswith(("tei-", "tei_")) for i in ids)
     paragraphs = [p for p in tree.iter() if isinstance(p.tag, str) and "tei-p" in (p.get("class") or "").split()]
     assert paragraphs and all(p.get("id") for p in paragraphs)
 

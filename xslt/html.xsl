@@ -5,14 +5,18 @@
   Structure (a stable contract for the site builder):
     <html lang> <head>… <title> …</head>
     <body class="tei-page">
-      <main id="tei-main">
+      <main id="tei_main">
         <article class="tei-document" id="tei-{doc xml:id}" data-doc="{doc xml:id}" lang>
           <header class="tei-header">  h1.tei-title, p.tei-meta (dl.tei-meta: sender, recipient, date, source)
-          <div class="tei-text">       the reading text: section.tei-div, h2…h6.tei-head, p.tei-p (id = tei-{xml:id} or tei-p-{n}),
+          <div class="tei-text">       the reading text: section.tei-div, h2…h6.tei-head, p.tei-p (id = tei-{xml:id} or tei_p-{n}, data-n = n),
                                        div.tei-opener/.tei-closer, p.tei-dateline/.tei-salute/.tei-signed,
                                        blockquote.tei-quote[cite][data-source], q, i.tei-foreign[lang],
                                        a.entity[data-ref][data-type][href], time[datetime], a.tei-noteref
-          <section class="tei-notes" role="doc-endnotes"> ol > li#tei-note-{n} with a.tei-backlink
+          <section class="tei-notes" role="doc-endnotes"> ol > li#tei_note-{n} with a.tei-backlink
+                                       (markers: a.tei-noteref#tei_noteref-{n})
+    Ids copied from the source start with tei- (id-prefix); ids the page makes itself start
+    with tei_ (gen-id-prefix), so the two never collide: an input id "main" becomes tei-main,
+    the page's own main is tei_main.
         </article>
       </main>
     </body>
@@ -22,6 +26,7 @@
     register-url  pattern of register links, '{file}.html#{id}' (see common/functions.xsl)
     document-url  pattern of links to other documents, '{file}.html'
     id-prefix     prefix of all ids taken from the source ('tei-')
+    gen-id-prefix prefix of the ids the page generates ('tei_'): main, p-{n}, note-{n}, noteref-{n}
     choice        readings of choice (see common/text.xsl)
   No attribute is copied from the input: on* and style never reach the output; URLs pass
   te:safe-url (relative, http, https, mailto only).
@@ -41,6 +46,7 @@
 
   <xsl:param name="fragment" as="xs:string" select="'no'"/>
   <xsl:param name="css" as="xs:string" select="''"/>
+  <xsl:param name="gen-id-prefix" as="xs:string" select="'tei_'"/>
 
   <xsl:template match="/">
     <xsl:variable name="tei" select="(tei:TEI, tei:teiCorpus/tei:TEI)[1]"/>
@@ -64,7 +70,7 @@
             </xsl:if>
           </head>
           <body class="tei-page">
-            <main id="tei-main"><xsl:sequence select="$article"/></main>
+            <main id="{$gen-id-prefix}main"><xsl:sequence select="$article"/></main>
           </body>
         </html>
       </xsl:otherwise>
@@ -91,11 +97,11 @@
           <ol>
             <xsl:for-each select="$notes">
               <xsl:variable name="n" select="te:note-number(.)"/>
-              <li id="{$id-prefix}note-{$n}" class="tei-note" value="{$n}">
+              <li id="{$gen-id-prefix}note-{$n}" class="tei-note" value="{$n}">
                 <xsl:call-template name="te:lang"/>
                 <xsl:apply-templates mode="te:html"/>
                 <xsl:text> </xsl:text>
-                <a class="tei-backlink" href="#{$id-prefix}noteref-{$n}" role="doc-backlink" aria-label="Back to the text">↩</a>
+                <a class="tei-backlink" href="#{$gen-id-prefix}noteref-{$n}" role="doc-backlink" aria-label="Back to the text">↩</a>
               </li>
             </xsl:for-each>
           </ol>
@@ -103,6 +109,14 @@
       </xsl:if>
     </article>
   </xsl:template>
+
+  <!-- The HTML id for an element's xml:id: only the first element carrying it gets it
+       (a duplicated xml:id must not give the page a duplicated id). -->
+  <xsl:function name="te:own-id" as="xs:string?">
+    <xsl:param name="el" as="element()"/>
+    <xsl:sequence select="if ($el/@xml:id and $el is key('te:id', $el/@xml:id, root($el))[1])
+      then te:html-id($el/@xml:id) else ()"/>
+  </xsl:function>
 
   <!-- Key facts of the header as a description list (only what the header holds). -->
   <xsl:template name="te:meta">
@@ -153,7 +167,7 @@
   <!-- Common attributes: id (prefixed), lang, class from the element name. -->
   <xsl:template name="te:attrs">
     <xsl:param name="class" as="xs:string" select="'tei-' || te:class-token(local-name())"/>
-    <xsl:if test="@xml:id"><xsl:attribute name="id" select="te:html-id(@xml:id)"/></xsl:if>
+    <xsl:for-each select="te:own-id(.)"><xsl:attribute name="id" select="."/></xsl:for-each>
     <xsl:call-template name="te:lang"/>
     <xsl:attribute name="class" select="string-join(($class,
       for $r in tokenize(normalize-space(@rend), ' ') return 'rend-' || te:class-token($r),
@@ -241,7 +255,7 @@
     <xsl:variable name="n"><xsl:number level="any" count="tei:p | tei:ab" from="tei:text[not(ancestor::tei:text)]"/></xsl:variable>
     <xsl:element name="{te:para-tag(., 'p')}">
       <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-p'"/></xsl:call-template>
-      <xsl:if test="not(@xml:id)"><xsl:attribute name="id" select="$id-prefix || 'p-' || $n"/></xsl:if>
+      <xsl:if test="empty(te:own-id(.))"><xsl:attribute name="id" select="$gen-id-prefix || 'p-' || $n"/></xsl:if>
       <xsl:attribute name="data-n" select="$n"/>
       <xsl:apply-templates mode="te:html"/>
     </xsl:element>
@@ -354,7 +368,7 @@
       else te:class-token(local-name())"/>
     <xsl:variable name="href" select="if (@ref and not(te:in-link(.))) then te:register-href(@ref) else ''"/>
     <xsl:element name="{if (not(te:is-inline(.))) then 'div' else if ($href != '') then 'a' else 'span'}">
-      <xsl:if test="@xml:id"><xsl:attribute name="id" select="te:html-id(@xml:id)"/></xsl:if>
+      <xsl:for-each select="te:own-id(.)"><xsl:attribute name="id" select="."/></xsl:for-each>
       <xsl:call-template name="te:lang"/>
       <xsl:attribute name="class" select="'entity'"/>
       <xsl:if test="@ref"><xsl:attribute name="data-ref" select="normalize-space(@ref)"/></xsl:if>
@@ -415,7 +429,7 @@
   <xsl:template match="tei:pb" mode="te:html">
     <span class="tei-pb" role="separator">
       <xsl:if test="@n"><xsl:attribute name="data-n" select="@n"/></xsl:if>
-      <xsl:if test="@xml:id"><xsl:attribute name="id" select="te:html-id(@xml:id)"/></xsl:if>
+      <xsl:for-each select="te:own-id(.)"><xsl:attribute name="id" select="."/></xsl:for-each>
     </span>
     <xsl:if test="not(te:joins(.))"><xsl:text> </xsl:text></xsl:if>
   </xsl:template>
@@ -445,10 +459,10 @@
     <xsl:variable name="n" select="te:note-number(.)"/>
     <xsl:choose>
       <xsl:when test="te:in-link(.)">
-        <sup class="tei-noteref" id="{$id-prefix}noteref-{$n}"><xsl:value-of select="$n"/></sup>
+        <sup class="tei-noteref" id="{$gen-id-prefix}noteref-{$n}"><xsl:value-of select="$n"/></sup>
       </xsl:when>
       <xsl:otherwise>
-        <a class="tei-noteref" id="{$id-prefix}noteref-{$n}" href="#{$id-prefix}note-{$n}" role="doc-noteref"><sup><xsl:value-of select="$n"/></sup></a>
+        <a class="tei-noteref" id="{$gen-id-prefix}noteref-{$n}" href="#{$gen-id-prefix}note-{$n}" role="doc-noteref"><sup><xsl:value-of select="$n"/></sup></a>
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>

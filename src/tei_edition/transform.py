@@ -104,12 +104,19 @@ def _pointed_files(doc: Document) -> list[str]:
 
 
 def context_files(doc: Document) -> list[Path]:
-    """The edition file and the registers a document points to, from its own folder."""
+    """The edition file and the registers a document points to, from its own folder
+    (never through a symlink that leads out of it)."""
     folder = doc.path.parent
+    inside = folder.resolve()
     found: list[Path] = []
     for name in [EDITION_FILE, *_pointed_files(doc)]:
         candidate = folder / name
-        if candidate.resolve() == doc.path.resolve() or candidate in found:
+        try:
+            real = candidate.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            continue
+        # Only files really inside the document's folder: a symlink leading out is ignored.
+        if real == doc.path.resolve() or candidate in found or real.parent != inside:
             continue
         other = _load_cached(candidate)
         if other is not None and kind(other) in ("edition", "register"):
