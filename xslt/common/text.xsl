@@ -13,6 +13,7 @@
   xmlns:xs="http://www.w3.org/2001/XMLSchema"
   xmlns:tei="http://www.tei-c.org/ns/1.0"
   xmlns:te="urn:tei-edition"
+  xmlns:map="http://www.w3.org/2005/xpath-functions/map"
   exclude-result-prefixes="#all">
 
   <!-- Preferred readings of choice, in order; 'orig' is a shortcut for the source's own readings. -->
@@ -44,9 +45,19 @@
       else if (local-name($n) = ($te:block-names, $te:container-names)) then false()
       else if ($n/self::tei:quote or $n/self::tei:q or $n/self::tei:said or $n/self::tei:cit)
         then not(exists($n/*[not(te:is-inline(.))]))
+      else if (root($n) is $te:source) then not(map:contains($te:holds-blocks, generate-id($n)))
       else not(exists($n//*[local-name() = ($te:block-names, $te:container-names)]
                              [not(ancestor::tei:note[ancestor::* intersect $n])]))"/>
   </xsl:function>
+
+  <!-- Computed once per transformation (a subtree scan per element was quadratic): the
+       elements that hold a block or container, not counting blocks inside a note below them. -->
+  <xsl:variable name="te:source" select="root(.)"/>
+  <xsl:variable name="te:holds-blocks" as="map(xs:string, xs:boolean)" select="map:merge(
+    for $b in //*[local-name() = ($te:block-names, $te:container-names)],
+        $note in ($b/ancestor::tei:note[1], $b)[1]
+    return for $a in $b/ancestor-or-self::*[$note is $b or . &gt;&gt; $note] return map{generate-id($a): true()},
+    map{'duplicates': 'use-first'})"/>
 
   <!-- The child of choice/app that is shown. -->
   <xsl:function name="te:chosen" as="node()?">
