@@ -56,8 +56,9 @@ def test_editing_a_register_rebuilds_the_documents_that_use_it(edition, tmp_path
     persons = edition / "persons.xml"
     persons.write_text(persons.read_text("utf-8").replace("</listPerson>", "</listPerson>\n"), "utf-8")
     third = run_transform([edition], out, "html", jobs=2)
-    users = {Path(r).stem for r, e in json.loads((out / JOURNAL_NAME).read_text())["entries"].items()
-             if any(d.endswith("persons.xml") for d in e.get("deps", {}))}
+    journal = json.loads((out / JOURNAL_NAME).read_text())
+    users = {Path(r).stem for r, e in journal["entries"].items()
+             if any(d.endswith("persons.xml") for d in journal["contexts"].get(e.get("context"), {}))}
     assert users and third.ok == len(users) and third.skipped == 1  # persons.xml itself
 
 

@@ -42,7 +42,7 @@ from .fsutil import (
 from .problems import ERROR, WARNING, Problem
 
 JOURNAL_NAME = ".tei-edition-journal.json"
-JOURNAL_VERSION = 1
+JOURNAL_VERSION = 2
 CHUNK_MAX = 50  # ~3 ms of Dask overhead per task and a pipe round trip per chunk
 CHECKPOINT_SECONDS = 1.0
 MAX_CRASHES = 5  # pool breaks in a row, with nothing done between, before giving up on the rest
@@ -204,6 +204,12 @@ class Task:
         return [self.run(path, data) for path, data in items]
 
 
+def _code_digest(*names: str) -> str:
+    """The package's own modules that shape a result: a changed transform.py rebuilds too."""
+    here = Path(__file__).resolve().parent
+    return digest_bytes("".join((digest_file(here / n) or digest_tree(here / n)) for n in names).encode())
+
+
 def _sorted_params(params: dict | None) -> str:
     return json.dumps(params or {}, sort_keys=True, default=str)
 
@@ -265,6 +271,7 @@ class TransformTask(Task):
         return digest_bytes("\n".join([
             super().fingerprint(), self.fmt, _sorted_params(self.params),
             digest_tree(self._stylesheet_dir()),
+            _code_digest("loader.py", "xslt.py", "formats.py", "transform.py"),
         ]).encode())
 
     def warm(self) -> None:
@@ -317,6 +324,7 @@ class ValidateTask(Task):
         return digest_bytes("\n".join([
             super().fingerprint(), _sorted_params({"schemas": self.schemas, **self.options}),
             digest_tree(schema_dir()), *extra,
+            _code_digest("loader.py", "edition.py", "validation"),
         ]).encode())
 
     def warm(self) -> None:
@@ -416,14 +424,18 @@ class Journal:
     """Content hashes of what a previous run produced, kept in ``OUT/.tei-edition-journal.json``.
 
     An entry says: this output came from an input with this SHA-256, under a
-    task with this fingerprint (stylesheets/schemas, params, version), and the
-    output has this SHA-256. Timestamps play no part.
+    task with this fingerprint (stylesheets/schemas, params, version), drawing
+    on these context files (registers) with these SHA-256s, and the output has
+    this SHA-256. Timestamps play no part. Sets of context files are shared
+    between entries in a ``contexts`` table, so the journal stays small.
     """
 
-    def __init__(self, path: Path | None, entries: dict | None = None):
+    def __init__(self, path: Path | None, entries: dict | None = None, contexts: dict | None = None):
         self.path = path
         self.entries: dict[str, dict] = entries or {}
+        self.contexts: dict[str, dict[str, str]] = contexts or {}
         self.dirty = False
+        self.save_seconds = 0.0
         self._dep_digests: dict[str, str | None] = {}  # shared inputs, hashed once per run
 
     @classmethod
@@ -434,7 +446,7 @@ class Journal:
         try:
             data = json.loads(path.read_text("utf-8"))
             if data.get("version") == JOURNAL_VERSION and isinstance(data.get("entries"), dict):
-                return cls(path, data["entries"])
+                return cls(path, data["entries"], data.get("contexts") or {})
         except (OSError, ValueError, AttributeError):
             pass  # missing or unreadable: everything is rebuilt
         return cls(path)
@@ -445,7 +457,10 @@ class Journal:
             return False
         if entry.get("input") != digest_file(job.source):
             return False
-        for dep, digest in (entry.get("deps") or {}).items():
+        context = self.contexts.get(entry.get("context", ""), None) if "context" in entry else {}
+        if context is None:
+            return False
+        for dep, digest in context.items():
             if dep not in self._dep_digests:
                 self._dep_digests[dep] = digest_file(dep)
             if self._dep_digests[dep] != digest:
@@ -467,7 +482,10 @@ class Journal:
                deps: Sequence[tuple[str, str]] = ()) -> None:
         entry = {"source": job.rel, "task": fingerprint, "input": input_hash, "status": status}
         if deps:
-            entry["deps"] = dict(deps)
+            pairs = dict(sorted(deps))
+            key = digest_bytes(json.dumps(pairs).encode())[:16]
+            self.contexts.setdefault(key, pairs)
+            entry["context"] = key
         if output_bytes is not None:
             entry["output"] = digest_bytes(output_bytes)
             entry["size"] = len(output_bytes)
@@ -483,10 +501,15 @@ class Journal:
     def save(self) -> None:
         if self.path is None or not self.dirty:
             return
+        start = time.monotonic()
         sync_folder(self.path.parent)  # outputs reach the disk before the journal names them
-        payload = {"version": JOURNAL_VERSION, "tool": f"tei-edition {__version__}", "entries": self.entries}
-        write_atomic(self.path, json.dumps(payload, indent=0, sort_keys=True))
+        used = {e["context"] for e in self.entries.values() if "context" in e}
+        payload = {"version": JOURNAL_VERSION, "tool": f"tei-edition {__version__}",
+                   "contexts": {k: v for k, v in self.contexts.items() if k in used},
+                   "entries": self.entries}
+        write_atomic(self.path, json.dumps(payload, separators=(",", ":")))
         self.dirty = False
+        self.save_seconds = time.monotonic() - start
 
 
 # --- workers ----------------------------------------------------------------
@@ -936,7 +959,8 @@ def _run_locked(job_list, task, out, journal_path, workers, force, quiet, schedu
         finish(Result(job, status, problems, note, outcome.data))
         bar.advance()
         now = time.monotonic()
-        if now - last_save[0] > CHECKPOINT_SECONDS:
+        # checkpoints cost O(files); space them so they take at most ~5% of the run
+        if now - last_save[0] > max(CHECKPOINT_SECONDS, 20 * journal.save_seconds):
             journal.save()  # a kill -9 later loses at most a few seconds of work
             last_save[0] = now
 
