@@ -117,6 +117,16 @@ def compiled(path: Path, progress=None) -> etree.RelaxNG | Problem:
     return _COMPILED[key]
 
 
+def _shorten(message: str, keep: int = 15) -> str:
+    """jing lists every element tei_all allows (about 200); keep the first few."""
+    head, sep, names = message.partition("; expected ")
+    quoted = re.findall(r'"[^"]+"', names)
+    if not sep or len(quoted) <= keep:
+        return message
+    lead = names.split('"', 1)[0]  # e.g. "the element end-tag, text or element "
+    return f"{head}{sep}{lead}{', '.join(quoted[:keep])} … ({len(quoted) - keep} more)"
+
+
 def _jing(docs, schema_path: Path) -> list[Problem]:
     jar = jing_jar()
     with tempfile.TemporaryDirectory(prefix="tei-edition-jing-") as tmp:
@@ -157,7 +167,7 @@ def _jing(docs, schema_path: Path) -> list[Problem]:
             continue
         sev = WARNING if m.group("sev") == "warning" else ERROR
         problems.append(Problem(str(doc.path), int(m.group("line")), int(m.group("col")), sev, "rng",
-                                re.sub(r"\"http://www\.tei-c\.org/ns/1\.0\":", "", message)))
+                                _shorten(re.sub(r"\"http://www\.tei-c\.org/ns/1\.0\":", "", message))))
     if run.returncode not in (0, 1) and not problems:
         problems = [Problem(str(d.path), 1, 1, ERROR, "rng-engine",
                             f"jing failed: {(run.stderr or run.stdout).strip()[:300]}") for d in docs]
