@@ -350,3 +350,19 @@ def test_workers_that_always_crash_end_the_run_quickly(tmp_path):
     assert (summary.ok, summary.failed) == (0, 40)
     assert {p.rule for p in summary.problems} == {"worker-crashed"}
     assert time.monotonic() - start < 60
+
+
+def test_a_crashing_file_on_dask_is_quarantined(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    src = tmp_path / "src"
+    make_corpus(src, 30)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
+                                     dashboard_address=None) as cluster:
+        summary = run([src], FakeTask(crash=("doc-0004.xml",)), tmp_path / "out",
+                      scheduler=cluster.scheduler_address)
+    assert (summary.ok, summary.failed) == (29, 1)
+    [problem] = summary.problems
+    assert problem.rule == "worker-crashed" and problem.file.endswith("doc-0004.xml")
