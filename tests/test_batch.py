@@ -268,7 +268,7 @@ def wait_for_outputs(out: Path, n: int, proc, timeout=60, journal=False):
 def test_kill_9_of_the_whole_run_then_resume(tmp_path):
     make_corpus(tmp_path / "src", 400)
     out = tmp_path / "out"
-    proc = start_runner(tmp_path, delay=0.01)
+    proc = start_runner(tmp_path, delay=0.02)
     wait_for_outputs(out, 40, proc, journal=True)  # after a journal checkpoint
     os.killpg(proc.pid, signal.SIGKILL)  # the parent and its workers
     proc.wait()
