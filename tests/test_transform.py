@@ -348,3 +348,11 @@ def test_html_of_document_from_another_project_without_edition(tmp_path):
     page = transform(f, "html")
     audit_html(page)
     assert "strano" in page and "Lettera" in page and 'lang="it"' in page
+
+
+def test_html_mention_of_a_document_links_to_its_page_not_a_register():
+    tree = parse_html(transform(EDITION / "reply-vyshinsky.xml", "html"))
+    links = {a.get("data-ref"): a.get("href") for a in tree.iter("a") if a.get("class") == "entity"}
+    assert links["note-zhou.xml#note-zhou"] == "note-zhou.html"
+    assert links["persons.xml#zhou-enlai"] == "persons.html#zhou-enlai"
+    assert any(ref.startswith("treaties.xml#") and href.startswith("treaties.html#") for ref, href in links.items())

@@ -366,7 +366,8 @@
       if (self::tei:persName) then 'person' else if (self::tei:placeName) then 'place'
       else if (self::tei:orgName) then 'org' else if (@type) then te:class-token(@type)
       else te:class-token(local-name())"/>
-    <xsl:variable name="href" select="if (@ref and not(te:in-link(.))) then te:register-href(@ref) else ''"/>
+    <xsl:variable name="href" select="if (not(@ref) or te:in-link(.)) then ''
+      else if (te:points-to-document(.)) then te:document-href(@ref) else te:register-href(@ref)"/>
     <xsl:element name="{if (not(te:is-inline(.))) then 'div' else if ($href != '') then 'a' else 'span'}">
       <xsl:for-each select="te:own-id(.)"><xsl:attribute name="id" select="."/></xsl:for-each>
       <xsl:call-template name="te:lang"/>
@@ -443,6 +444,18 @@
   </xsl:template>
   <xsl:template match="comment() | processing-instruction()" mode="te:html"/>
   <xsl:template match="tei:teiHeader | tei:facsimile | tei:standOff" mode="te:html"/>
+
+  <!-- Does a mention point to a document of the edition rather than to a register entry?
+       With the context, a file that is no register is a document; without it, rs of type
+       document/letter/text is. -->
+  <xsl:function name="te:points-to-document" as="xs:boolean">
+    <xsl:param name="el" as="element()"/>
+    <xsl:variable name="file" select="replace(substring-before(tokenize(normalize-space($el/@ref), ' ')[1] || '#', '#'), '^.*/', '')"/>
+    <xsl:variable name="files" select="$context/te:context/te:file"/>
+    <xsl:sequence select="if ($file = '') then false()
+      else if (exists($files)) then empty($files[@name = $file][tei:TEI/tei:text/@type != 'edition' or not(tei:TEI/tei:text/@type)])
+      else $el/self::tei:rs/@type = ('document', 'letter', 'text', 'note')"/>
+  </xsl:function>
 
   <!-- HTML forbids a link inside a link: a mention inside a linked mention becomes a span. -->
   <xsl:function name="te:in-link" as="xs:boolean">
