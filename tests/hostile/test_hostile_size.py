@@ -103,3 +103,19 @@ def test_a_large_legitimate_document_still_works(tmp_path):
 def test_report_figures():
     for label, (seconds, rss) in sorted(FIGURES.items()):
         print(f"{label}: {seconds} s, {rss} MB peak RSS")
+
+
+@pytest.mark.parametrize("fmt, shape", [("html", "paragraphs"), ("html", "notes"), ("text", "notes"),
+                                        ("text", "items")])
+def test_many_small_blocks_finish_in_time(tmp_path, fmt, shape):
+    """30,000 paragraphs, notes or list items (a file of about 1 MB): numbering them must
+    not cost time quadratic in their count."""
+    n = 30_000
+    body = {"paragraphs": "<p>x</p>" * n,
+            "notes": "<p>" + "a<note>n</note>" * n + "</p>",
+            "items": "<list>" + "<item>i</item>" * n + "</list>"}[shape]
+    path = tmp_path / f"{shape}.xml"
+    path.write_text(tei(body))
+    run = run_cli("transform", "--to", fmt, path, "-o", tmp_path / "out", cwd=tmp_path)
+    within_limits(run, f"transform {fmt} {n:,} {shape}")
+    assert run.returncode == 0, run.output
