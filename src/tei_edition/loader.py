@@ -34,9 +34,11 @@ XI_NS = "http://www.w3.org/2001/XInclude"
 XML_ID = f"{{{XML_NS}}}id"
 TEI_ROOTS = {f"{{{TEI_NS}}}TEI", f"{{{TEI_NS}}}teiCorpus"}
 
-DEFAULT_MAX_BYTES = int(os.environ.get("TEI_EDITION_MAX_BYTES", 64 * 1024 * 1024))
-# Upper bound on "<" in a file: about 130 bytes of libxml2 tree per node.
-DEFAULT_MAX_MARKUP = int(os.environ.get("TEI_EDITION_MAX_MARKUP", 2_000_000))
+DEFAULT_MAX_BYTES = int(os.environ.get("TEI_EDITION_MAX_BYTES", 32 * 1024 * 1024))
+# Upper bound on "<" in a file: about 130 bytes of libxml2 tree per node, and
+# Saxon needs ~80 µs per element for the text format: 500,000 keeps one file
+# under 1.5 GB and 60 s.
+DEFAULT_MAX_MARKUP = int(os.environ.get("TEI_EDITION_MAX_MARKUP", 500_000))
 MAX_DEPTH = 256  # libxml2's limit without XML_PARSE_HUGE, which we never set
 XINCLUDE_MAX_FILES = 1000
 
