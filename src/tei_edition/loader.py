@@ -36,9 +36,9 @@ TEI_ROOTS = {f"{{{TEI_NS}}}TEI", f"{{{TEI_NS}}}teiCorpus"}
 
 DEFAULT_MAX_BYTES = int(os.environ.get("TEI_EDITION_MAX_BYTES", 32 * 1024 * 1024))
 # Upper bound on "<" in a file: about 130 bytes of libxml2 tree per node, and
-# Saxon needs ~80 µs per element for the text format: 500,000 keeps one file
-# under 1.5 GB and 60 s.
-DEFAULT_MAX_MARKUP = int(os.environ.get("TEI_EDITION_MAX_MARKUP", 500_000))
+# Saxon needs ~100 µs per element in the text and HTML formats: 250,000 keeps one file
+# well under 1.5 GB and 60 s (measured: 500,000 took 50 s).
+DEFAULT_MAX_MARKUP = int(os.environ.get("TEI_EDITION_MAX_MARKUP", 250_000))
 MAX_DEPTH = 256  # libxml2's limit without XML_PARSE_HUGE, which we never set
 XINCLUDE_MAX_FILES = 1000
 
