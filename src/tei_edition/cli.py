@@ -303,11 +303,13 @@ def build_cmd(paths, out, force, base_url):
         fail(f"cannot write the site: {exc.strerror or exc}")
     if progress:
         click.echo("\r\033[K", nl=False, err=True)
-    if not result.built:
+    if not result.built and not result.report.ok and not force:
         for problem in result.report.problems:
             click.echo(str(problem), err=True)
         fail(f"the edition is not valid ({result.report.summary()}); nothing was built. "
              "Fix the problems above, or use --force to build anyway.")
+    if not result.built:
+        fail("; ".join(p.message for p in result.notes if p.rule == "site-write") or "the site was not built")
     if not result.report.ok:
         click.echo(f"warning: built from an invalid edition ({result.report.summary()}); "
                    "every page carries a banner", err=True)

@@ -344,6 +344,8 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
     return SiteData(edition, tuple(pages), tuple(entries), banner, base_url.rstrip("/"), tuple(notes))
 
 
+# Writing CON.html on Windows talks to the console, not to a file.
+WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 RESERVED_PAGES = {"index", "persons", "places", "organisations", "treaties", "chronology", "search", "assets"}
 
 
@@ -354,7 +356,7 @@ def page_names(documents: list[Document]) -> dict[Path, str]:
     for d in sorted(documents, key=lambda d: str(d.path)):
         ident = d.id or d.path.stem
         name = ident if re.fullmatch(r"[A-Za-z0-9_][\w.-]*", ident) else slug(ident)
-        if name.lower() in used:
+        if name.lower() in used or name.split(".")[0].lower() in WINDOWS_DEVICES:
             base, n = f"doc-{name}", 1
             name = base
             while name.lower() in used:
@@ -1554,10 +1556,18 @@ def render(data: SiteData, page: str) -> list[tuple[str, str | bytes]]:
 
 
 def _safe_target(out: Path, rel: str) -> Path:
-    target = (out / rel).resolve()
-    if not target.is_relative_to(out.resolve()):
-        raise ValueError(f"refusing to write outside the site folder: {rel}")
+    """Where ``rel`` goes inside ``out``. The folder it lands in must resolve inside ``out``
+    (a planted folder link is refused); a link planted at the file itself is harmless,
+    since write_atomic replaces the link and never writes through it."""
+    target = out / rel
+    if ".." in Path(rel).parts or Path(rel).is_absolute() or \
+            not target.parent.resolve().is_relative_to(out.resolve()):
+        raise SiteWriteError(f"refusing to write {rel}: its folder leads outside {out}")
     return target
+
+
+class SiteWriteError(Exception):
+    """A file of the site cannot be written where it must go (e.g. a planted folder link)."""
 
 
 def build(paths: Iterable | None = None, out: str | Path = "site", *, force: bool = False,
@@ -1583,12 +1593,18 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
     data = collect(paths, base_url=base_url or "", banner=banner)
     pages = plan(data)
     written = []
-    for n, page in enumerate(pages, 1):
-        if progress:
-            progress(n, len(pages), page)
-        for rel, content in render(data, page):
-            write_atomic(_safe_target(out, rel), content)
-            written.append(rel)
+    try:
+        for n, page in enumerate(pages, 1):
+            if progress:
+                progress(n, len(pages), page)
+            for rel, content in render(data, page):
+                write_atomic(_safe_target(out, rel), content)
+                written.append(rel)
+    except (SiteWriteError, OSError) as exc:
+        problem = Problem(str(out), 1, 1, ERROR, "site-write",
+                          str(exc) if isinstance(exc, SiteWriteError) else f"cannot write the site: {exc}")
+        return BuildResult(out, report, False, tuple(written), time.perf_counter() - started,
+                           data.notes + (problem,))
     _forget_stale(out, written)
     return BuildResult(out, report, True, tuple(written), time.perf_counter() - started, data.notes)
 
@@ -1610,7 +1626,7 @@ def _forget_stale(out: Path, written: list[str]) -> None:
             continue
         try:
             target = _safe_target(out, rel)
-        except ValueError:
+        except SiteWriteError:
             continue
         if target.is_file() and not target.is_symlink():
             target.unlink()

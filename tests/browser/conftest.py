@@ -63,7 +63,7 @@ def site_url(built_site):
         server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: other modules start their own Playwright
 def browser():
     path = chromium_path()
     if not path:

@@ -166,7 +166,7 @@ def test_copy_button_copies_the_citation(browser, site_url):
         pg.goto(urljoin(site_url, "note-zhou.html"))
         button = pg.locator("button.copy").first
         button.click()
-        pg.wait_for_function("document.querySelector('.copy-status').textContent.length > 0")
+        pg.wait_for_selector(".copy-status:not(:empty)")
         copied = pg.evaluate("navigator.clipboard.readText()")
         source = pg.locator(f"#{button.get_attribute('data-copy')}").inner_text()
         assert norm(copied) == norm(source) and len(copied) > 20
