@@ -92,14 +92,11 @@ def _load_cached(path: Path) -> Document | None:
 
 def _pointed_files(doc: Document) -> list[str]:
     names = set()
-    for el in doc.root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        for attr in ("ref", "source", "target", "corresp"):
-            for token in (el.get(attr) or "").split():
-                file = token.split("#", 1)[0]
-                if file.endswith(".xml") and "/" not in file and ":" not in file:
-                    names.add(file)
+    for value in doc.root.xpath("//@ref | //@source | //@target | //@corresp"):
+        for token in value.split():
+            file = token.split("#", 1)[0]
+            if file.endswith(".xml") and "/" not in file and ":" not in file:
+                names.add(file)
     return sorted(names)
 
 
@@ -124,10 +121,38 @@ def context_files(doc: Document) -> list[Path]:
     return found
 
 
+_files_cache: dict[tuple, tuple[list[Path], tuple]] = {}
+
+
+def _signature(paths) -> tuple:
+    sig = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            sig.append((st.st_mtime_ns, st.st_size, st.st_ino))
+        except OSError:
+            sig.append(None)
+    return tuple(sig)
+
+
+def _context_files_cached(doc: Document) -> list[Path]:
+    """context_files, remembered per folder and set of names while the candidates are unchanged."""
+    folder = doc.path.parent
+    names = [EDITION_FILE, *_pointed_files(doc)]
+    key = (str(folder), str(doc.path), tuple(names))
+    candidates = [folder / n for n in names]
+    hit = _files_cache.get(key)
+    sig = _signature(candidates)
+    if hit is None or hit[1] != sig:
+        hit = (context_files(doc), sig)
+        _files_cache[key] = hit
+    return hit[0]
+
+
 def context_node(doc: Document):
     """The ``<te:context>`` parameter for a document (cached per set of files)."""
-    files = context_files(doc)
-    key = tuple((str(p.resolve()), p.stat().st_mtime_ns) for p in files) + (os.getpid(),)
+    files = _context_files_cached(doc)
+    key = tuple(str(p) for p in files) + _signature(files) + (os.getpid(),)
     if key not in _context_cache:
         root = etree.Element(f"{{{TE_NS}}}context", nsmap={"te": TE_NS})
         for path in files:
