@@ -466,3 +466,19 @@ def test_a_removed_document_leaves_no_stale_page(tmp_path):
     assert build([src], out, force=True).built
     assert not (out / "reply-vyshinsky.html").exists() and not (out / "reply-vyshinsky.ris").exists()
     assert (out / "notes-of-mine.txt").read_text(encoding="utf-8") == "kept"
+
+
+def test_browser_tests_fail_in_ci_when_the_browser_is_missing(monkeypatch):
+    """A missing browser skips the browser tests on a workstation but fails them in CI."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "browser_conftest", Path(__file__).parent / "browser" / "conftest.py")
+    guard = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(guard)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        guard._missing("Chromium")
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        guard._missing("Chromium")

@@ -924,14 +924,14 @@ CSL_TO_ZOTERO = {"letter": "letter", "personal_communication": "letter", "articl
                  "document": "document", "manuscript": "manuscript", "report": "report"}
 
 
-def csl_item(doc: Document) -> tuple[dict | None, list[Problem]]:
+def csl_item(doc: Document, params: dict | None = None) -> tuple[dict | None, list[Problem]]:
     """The document's CSL-JSON item from the csl-json transform (None when unavailable)."""
     try:
         from .transform import transform
     except ImportError:
         return None, []
     try:
-        text = transform(doc, "csl-json")
+        text = transform(doc, "csl-json", params or None)
         data = json.loads(text)
     except Exception as exc:
         return None, [Problem(str(doc.path), 1, 1, WARNING, "site-csl", f"CSL-JSON transform failed: {exc}")]
@@ -1052,7 +1052,9 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
     if not dates:
         dates = _tei_dates(doc, ident, body)
 
-    csl, problems = csl_item(doc)
+    # the permalink in citations: {base-url}{xml:id}.html (see xslt/common/metadata.xsl)
+    meta_params = {"base-url": base_url.rstrip("/") + "/"} if base_url else {}
+    csl, problems = csl_item(doc, meta_params)
     notes.extend(problems)
     z_type = zotero_type_from_tei(doc)
     if csl:
@@ -1069,7 +1071,7 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
         from .transform import transform
         for ext, fmt, label, _mt in DOWNLOADS:
             try:
-                out = transform(doc, fmt)
+                out = transform(doc, fmt, meta_params or None)
                 if isinstance(out, str) and out.strip():
                     downloads.append((ext, label, out))
             except Exception as exc:
