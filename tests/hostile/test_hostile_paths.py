@@ -254,3 +254,23 @@ def test_site_refuses_a_planted_link_with_a_clean_message(tmp_path):
     os.symlink(src / "communique.xml", out / "index.html")
     site.build([src], out, force=True)  # must not raise
     assert (out / "index.html").is_file() and not (out / "index.html").is_symlink()
+
+
+# --- special files -------------------------------------------------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.parametrize("command", ["validate", "transform", "build"])
+def test_a_fifo_among_the_inputs_never_blocks(tmp_path, command):
+    """A FIFO named like a register (documents point at persons.xml): opening it for
+    reading would wait for a writer forever."""
+    from hostile_util import run_cli
+
+    src = edition_copy(tmp_path / "in")
+    (src / "persons.xml").unlink()
+    os.mkfifo(src / "persons.xml")
+    os.mkfifo(src / "zz-fifo.xml")
+    args = {"validate": ["validate", "in"], "transform": ["transform", "--to", "html", "in", "-o", "out"],
+            "build": ["build", "in", "-o", "site", "--force"]}[command]
+    run = run_cli(*args, cwd=tmp_path, timeout=60)
+    assert not run.timed_out, f"{command} blocked on a FIFO"
+    assert "Traceback" not in run.output, run.output
