@@ -1211,8 +1211,11 @@ def entity_data(data: SiteData, ids: Iterable[str]) -> dict:
         e = data.entry(i)
         if e is None:
             continue
+        about = "; ".join(e.role[:2]) or (e.notes[0] if e.notes else "")
+        if len(about) > 160:  # a popover is a glance; the register has the rest
+            about = about[:about.rfind(" ", 0, 160)] + " …"
         out[i] = {"name": e.label, "kind": KIND_NAMES[e.kind],
-                  "dates": e.dates, "role": "; ".join(e.role[:2]), "href": e.href}
+                  "dates": e.dates, "role": about, "href": e.href}
     return out
 
 
