@@ -10,12 +10,11 @@ import json
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import html5lib
 import pytest
 from click.testing import CliRunner
-from lxml import etree
 
 from tei_edition import loader
 from tei_edition.cli import main

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from pathlib import Path
 from urllib.parse import urldefrag, urljoin
 
 import pytest
