@@ -35,8 +35,30 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import make_corpus  # noqa: E402
 
-ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
 CLI = [sys.executable, "-m", "tei_edition.cli"]
+ENV = dict(os.environ)
+
+
+def snapshot(work: Path) -> Path:
+    """Copy the code, stylesheets, schemas and edition, so edits made while the bench runs
+    (which rightly invalidate the journal) cannot change what is measured."""
+    snap = work / "snapshot"
+    shutil.rmtree(snap, ignore_errors=True)
+    for name in ("src", "xslt", "schema", "tei"):
+        shutil.copytree(ROOT / name, snap / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    ENV["PYTHONPATH"] = str(snap / "src")
+    return snap
+
+
+def revision() -> str:
+    try:
+        rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "src", "xslt", "schema", "tei"],
+                               capture_output=True, text=True).stdout.strip()
+        return rev + (" (with uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 # Runs a command and reports the peak RSS of its whole process tree's largest process.
 _RSS = ("import resource, subprocess, sys\n"
@@ -100,12 +122,15 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="skip the scale x N and large-file runs")
     args = ap.parse_args(argv)
 
+    load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     work = args.work
     logs = work / "logs"
     shutil.rmtree(logs, ignore_errors=True)
     logs.mkdir(parents=True)
+    snap = snapshot(work)
+    rev = revision()
     t = Table()
-    n_tei = make_corpus.make(work / f"n{args.n}", args.n)
+    n_tei = make_corpus.make(work / f"n{args.n}", args.n, snap)
     files, mb = corpus_files(n_tei)
     nf = len(files)
     schema = work / f"n{args.n}" / "schema" / "tei-edition.xsd"
@@ -145,7 +170,7 @@ def main(argv=None) -> int:
 
     if not args.quick:
         big_n = args.n * args.scale
-        big_tei = make_corpus.make(work / f"n{big_n}", big_n)
+        big_tei = make_corpus.make(work / f"n{big_n}", big_n, snap)
         bfiles, bmb = corpus_files(big_tei)
         s10, rss10, rc = cli("html-10x", "transform", "--to", "html", str(big_tei), "-o", str(out / "html10"),
                              "--jobs", "2", "--quiet")
@@ -160,7 +185,7 @@ def main(argv=None) -> int:
               f"{noop:.2f} s (goal < 5 s), {noop / s10:.2f} of the full run (goal < 0.25): "
               f"{verdict(noop < 5 and noop / s10 < 0.25)}")
 
-        big_dir = make_corpus.make_big(work / "big", args.big_mb)
+        big_dir = make_corpus.make_big(work / "big", args.big_mb, snap)
         big = big_dir / "big.xml"
         bmb = big.stat().st_size / 1e6
         t.add("5 MB file: floor", 1, bmb, min(floor([big]) for _ in range(3)))
@@ -188,8 +213,11 @@ def main(argv=None) -> int:
     t.rows.append(["cold start: tei-edition --version (median of 7)", "-", "-", f"{ver:.3f}", "-", "-", "-",
                    f"{ver:.3f} s (goal < 0.3 s), {ver - py:.3f} s over bare Python: {verdict(ver < 0.3)}"])
 
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-          f"N = {args.n} generated documents + the edition's {nf - args.n} files ({mb:.1f} MB)")
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    print(f"Revision {rev}. Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}; "
+          f"N = {args.n} generated documents + the edition's {nf - args.n} files ({mb:.1f} MB); "
+          f"load average before / after: {load_before} / {load}")
     print()
     t.print()
     return 0

@@ -37,26 +37,27 @@ def vary_ids(text: str, suffix: str) -> str:
                   lambda m: f"#{m.group(1)}{suffix}" if m.group(1) in ids else m.group(0), text)
 
 
-def base(out: Path) -> Path:
+def base(out: Path, source: Path | None = None) -> Path:
+    """``source``: a folder holding ``tei/`` and ``schema/`` (default: the package's own)."""
     if out.exists():
         shutil.rmtree(out)
-    shutil.copytree(schema_dir(), out / "schema")
+    shutil.copytree(source / "schema" if source else schema_dir(), out / "schema")
     tei = out / "tei"
-    shutil.copytree(edition_dir(), tei)
+    shutil.copytree(source / "tei" if source else edition_dir(), tei)
     return tei
 
 
-def make(out: Path, n: int) -> Path:
-    tei = base(out)
+def make(out: Path, n: int, source: Path | None = None) -> Path:
+    tei = base(out, source)
     templates = [(tei / f"{d}.xml").read_text("utf-8") for d in DOCUMENTS]
     for i in range(n):
         (tei / f"gen-{i:05d}.xml").write_text(vary_ids(templates[i % len(templates)], f"-g{i}"), "utf-8")
     return tei
 
 
-def make_big(out: Path, megabytes: float) -> Path:
+def make_big(out: Path, megabytes: float, source: Path | None = None) -> Path:
     """One document whose body repeats the communiqué's divisions to about ``megabytes``."""
-    tei = base(out)
+    tei = base(out, source)
     text = (tei / "communique.xml").read_text("utf-8")
     start, end = text.index("<body>") + len("<body>"), text.index("</body>")
     body = text[start:end]
