@@ -151,3 +151,32 @@ def test_saxon_never_sees_a_doctype(secret_file):
     assert "DOCTYPE" not in out and secret_file.dtd_url not in out
     assert out.startswith('<?xml-model href="schema.rng"?>')
     assert etree.fromstring(out.encode()).findtext(".//{http://www.tei-c.org/ns/1.0}body/{http://www.tei-c.org/ns/1.0}p") == "Editorial Board"
+
+
+@pytest.mark.parametrize("where", ["file", "http"])
+def test_no_command_retrieves_a_doctype_system_dtd(tmp_path, secret_file, http_trap, where):
+    """A document with an unused external DTD goes through validate, every transform
+    and the site: the DTD is never opened or fetched (later re-parses included)."""
+    import shutil
+
+    from hostile_util import REPO
+    from tei_edition import formats, site
+    from tei_edition.transform import transform
+    from tei_edition.validation import validate
+
+    url = secret_file.dtd_url if where == "file" else f"{http_trap.url}/tei.dtd"
+    src = tmp_path / "in"
+    src.mkdir()
+    for f in (REPO / "tei").glob("*.xml"):
+        shutil.copy(f, src / f.name)
+    text = (src / "communique.xml").read_text(encoding="utf-8")
+    root_at = text.index("<TEI")
+    (src / "communique.xml").write_text(text[:root_at] + f'<!DOCTYPE TEI SYSTEM "{url}">\n' + text[root_at:],
+                                        encoding="utf-8")
+    validate([str(src / "communique.xml")])
+    for name in formats.names():
+        transform(src / "communique.xml", name)
+    site.build([src], tmp_path / "site", force=True)
+    for p in (tmp_path / "site").rglob("*"):
+        if p.is_file():
+            secret_file.assert_absent(p.read_bytes())
