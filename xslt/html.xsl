@@ -36,6 +36,7 @@
   xmlns:xs="http://www.w3.org/2001/XMLSchema"
   xmlns:tei="http://www.tei-c.org/ns/1.0"
   xmlns:te="urn:tei-edition"
+  xmlns:map="http://www.w3.org/2005/xpath-functions/map"
   exclude-result-prefixes="#all">
 
   <xsl:import href="common/functions.xsl"/>
@@ -252,7 +253,7 @@
 
   <!-- Paragraphs carry an anchor: the source id, else tei-p-{n} (n counts the paragraphs of the text). -->
   <xsl:template match="tei:p | tei:ab" mode="te:html">
-    <xsl:variable name="n"><xsl:number level="any" count="tei:p | tei:ab" from="tei:text[not(ancestor::tei:text)]"/></xsl:variable>
+    <xsl:variable name="n" select="($te:paragraph-numbers(generate-id(.)), 0)[1]"/>
     <xsl:element name="{te:para-tag(., 'p')}">
       <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-p'"/></xsl:call-template>
       <xsl:if test="empty(te:own-id(.))"><xsl:attribute name="id" select="$gen-id-prefix || 'p-' || $n"/></xsl:if>
@@ -260,6 +261,11 @@
       <xsl:apply-templates mode="te:html"/>
     </xsl:element>
   </xsl:template>
+
+  <!-- Paragraph numbers in document order over the text, computed once (xsl:number per
+       paragraph was quadratic). -->
+  <xsl:variable name="te:paragraph-numbers" as="map(xs:string, xs:integer)" select="let $ps := (//tei:text[not(ancestor::tei:text)])[1]//(tei:p | tei:ab)
+    return map:merge(for $i in 1 to count($ps) return map{generate-id($ps[$i]): $i})"/>
 
   <!-- Does an element hold only inline content (so it may be an HTML p)? -->
   <xsl:function name="te:is-inline-content" as="xs:boolean">

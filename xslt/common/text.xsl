@@ -85,11 +85,22 @@
   <!-- Number of a note: its place among all notes of the text, in document order. -->
   <xsl:function name="te:note-number" as="xs:integer">
     <xsl:param name="note" as="element()"/>
-    <xsl:variable name="n" as="xs:integer">
-      <xsl:number select="$note" level="any" count="tei:note[not(ancestor::tei:teiHeader)][not(@place = 'inline')]"/>
-    </xsl:variable>
-    <xsl:sequence select="$n"/>
+    <xsl:choose>
+      <xsl:when test="root($note) is $te:source">
+        <xsl:sequence select="$te:note-numbers(generate-id($note))"/>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:variable name="n" as="xs:integer">
+          <xsl:number select="$note" level="any" count="tei:note[not(ancestor::tei:teiHeader)][not(@place = 'inline')]"/>
+        </xsl:variable>
+        <xsl:sequence select="$n"/>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:function>
+
+  <!-- Numbers of all notes, computed once (xsl:number per note was quadratic). -->
+  <xsl:variable name="te:note-numbers" as="map(xs:string, xs:integer)" select="let $notes := //tei:note[not(ancestor::tei:teiHeader)][not(@place = 'inline')]
+    return map:merge(for $i in 1 to count($notes) return map{generate-id($notes[$i]): $i})"/>
 
   <!-- The notes of a text, in order. -->
   <xsl:function name="te:notes" as="element()*">
