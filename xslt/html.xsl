@@ -430,8 +430,10 @@
     <xsl:if test="not(te:joins(.))"><br class="tei-lb"/></xsl:if>
   </xsl:template>
   <xsl:template match="tei:note[@place = 'inline']" mode="te:html" priority="2">
-    <span><xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-note tei-note-inline'"/></xsl:call-template>
-      <xsl:apply-templates mode="te:html"/></span>
+    <xsl:element name="{te:para-tag(., 'p')}">
+      <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-note tei-note-inline'"/></xsl:call-template>
+      <xsl:apply-templates mode="te:html"/>
+    </xsl:element>
   </xsl:template>
   <xsl:template match="tei:pb" mode="te:html">
     <span class="tei-pb" role="separator">
