@@ -472,7 +472,7 @@ def test_browser_tests_fail_in_ci_when_the_browser_is_missing(monkeypatch):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "browser_conftest", Path(__file__).parent / "browser" / "conftest.py")
+        "site_browser_tests", Path(__file__).parent / "browser" / "test_site_browser.py")
     guard = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(guard)
     monkeypatch.setenv("CI", "true")
