@@ -132,6 +132,7 @@ class Summary:
     removed_temp_files: int = 0
     jobs: int = 1
     sources: tuple[str, ...] = ()  # every input checked (filled by run_validate)
+    notes: tuple[Problem, ...] = ()  # about the run itself, not one file (the journal could not be saved)
 
     @property
     def total(self) -> int:
@@ -153,7 +154,7 @@ class Summary:
 
     @property
     def problems(self) -> tuple[Problem, ...]:
-        return tuple(p for r in self.results for p in r.problems)
+        return tuple(p for r in self.results for p in r.problems) + self.notes
 
     def report(self):
         """The problems as a sorted :class:`~tei_edition.problems.Report` (as ``validate`` gives)."""
@@ -217,8 +218,16 @@ def _sorted_params(params: dict | None) -> str:
 _DEP_DIGESTS: dict[tuple, str | None] = {}
 
 
+def _beside(path: str | os.PathLike) -> bool:
+    """True when ``path`` is, after links, still in its own folder (context files never lead out)."""
+    folder = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    return os.path.dirname(os.path.realpath(path)) == folder
+
+
 def dep_digest(path: str | os.PathLike) -> str | None:
     """A worker's cached content hash of a shared input (a register read by many documents)."""
+    if not _beside(path):
+        return None
     try:
         st = os.stat(path)
     except OSError:
@@ -462,7 +471,7 @@ class Journal:
             return False
         for dep, digest in context.items():
             if dep not in self._dep_digests:
-                self._dep_digests[dep] = digest_file(dep)
+                self._dep_digests[dep] = digest_file(dep) if _beside(dep) else None
             if self._dep_digests[dep] != digest:
                 return False
         if entry.get("status") == SKIPPED or job.output is None:
@@ -498,18 +507,26 @@ class Journal:
         if self.entries.pop(job.key, None) is not None:
             self.dirty = True
 
-    def save(self) -> None:
+    def save(self) -> Problem | None:
+        """Write the journal atomically; a failure (a full disk) is returned, never raised."""
         if self.path is None or not self.dirty:
-            return
+            return None
         start = time.monotonic()
-        sync_folder(self.path.parent)  # outputs reach the disk before the journal names them
         used = {e["context"] for e in self.entries.values() if "context" in e}
         payload = {"version": JOURNAL_VERSION, "tool": f"tei-edition {__version__}",
                    "contexts": {k: v for k, v in self.contexts.items() if k in used},
                    "entries": self.entries}
-        write_atomic(self.path, json.dumps(payload, separators=(",", ":")))
+        try:
+            sync_folder(self.path.parent)  # outputs reach the disk before the journal names them
+            write_atomic(self.path, json.dumps(payload, separators=(",", ":")))
+        except OSError as exc:
+            self.save_seconds = time.monotonic() - start
+            return Problem(str(self.path), 0, 0, WARNING, "journal",
+                           f"cannot save the journal ({exc.strerror or exc}); the next run rebuilds "
+                           "what this one made")
         self.dirty = False
         self.save_seconds = time.monotonic() - start
+        return None
 
 
 # --- workers ----------------------------------------------------------------
@@ -961,7 +978,7 @@ def _run_locked(job_list, task, out, journal_path, workers, force, quiet, schedu
         now = time.monotonic()
         # checkpoints cost O(files); space them so they take at most ~5% of the run
         if now - last_save[0] > max(CHECKPOINT_SECONDS, 20 * journal.save_seconds):
-            journal.save()  # a kill -9 later loses at most a few seconds of work
+            journal.save()  # a kill -9 later loses at most a few seconds of work; failures: see below
             last_save[0] = now
 
     interrupted = False
@@ -979,11 +996,11 @@ def _run_locked(job_list, task, out, journal_path, workers, force, quiet, schedu
             stop.requested = True
         finally:
             bar.close()
-            journal.save()
+            note = journal.save()
         interrupted = stop.requested
     return Summary(counts[OK], counts[FAILED], counts[SKIPPED], counts[UNCHANGED],
                    time.monotonic() - start, tuple(reported), interrupted, removed,
-                   workers)
+                   workers, notes=(note,) if note else ())
 
 
 def _write_output(job: Job, out: Path, text: str) -> bytes | Problem:
@@ -1083,6 +1100,8 @@ def print_summary(summary: Summary, *, quiet: bool = False, file=None) -> None:
                 click.echo(str(problem), err=err, file=file)
         if result.status == SKIPPED and not quiet and not result.problems:
             click.echo(f"tei-edition: note: {result.job.source}: skipped: {result.note}", err=err, file=file)
+    for problem in summary.notes:
+        click.echo(str(problem), err=err, file=file)
     if summary.removed_temp_files and not quiet:
         click.echo(f"removed {summary.removed_temp_files} temporary file(s) left by an interrupted run",
                    err=err, file=file)

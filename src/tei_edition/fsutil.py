@@ -77,11 +77,16 @@ def _walk(folder: Path, root: Path, seen: set) -> Iterator[Path]:
         p = Path(entry.path)
         if entry.name.startswith(".") or entry.name.startswith(TMP_PREFIX):
             continue
-        if entry.is_symlink() and not p.resolve().is_relative_to(root):
+        try:
+            # realpath, not resolve(): it does not raise on a loop of links
+            if entry.is_symlink() and not Path(os.path.realpath(p)).is_relative_to(root):
+                continue
+            is_dir, is_file = entry.is_dir(), entry.is_file()  # a looping link raises ELOOP here
+        except OSError:
             continue
-        if entry.is_dir():
+        if is_dir:
             yield from _walk(p, root, seen)
-        elif entry.is_file() and entry.name.lower().endswith(".xml"):
+        elif is_file and entry.name.lower().endswith(".xml"):
             yield p
 
 
@@ -138,14 +143,28 @@ def digest_bytes(data: bytes) -> str:
 
 
 def digest_file(path: str | os.PathLike) -> str | None:
-    """SHA-256 of a regular file's content, or None when it cannot be read."""
+    """SHA-256 of a regular file's content, or None when it cannot be read.
+
+    Opened non-blocking and checked before reading, so a FIFO or device put in
+    place of a file never blocks or streams forever.
+    """
+    import stat
+
     h = hashlib.sha256()
     try:
-        with open(path, "rb") as fh:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
     except OSError:
         return None
+    finally:
+        os.close(fd)
     return h.hexdigest()
 
 
