@@ -51,6 +51,13 @@ class LoopbackTrap:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    checked = False
+
+    def assert_no_hits(self):
+        """Check now, inside the test (so an expected failure is the test's own)."""
+        self.checked = True
+        assert self.hits == [], f"the network was reached: {self.hits}"
+
     def close(self):
         self.server.shutdown()
         self.server.server_close()
@@ -64,7 +71,8 @@ def http_trap():
         yield trap
     finally:
         trap.close()
-    assert trap.hits == [], f"the network was reached: {trap.hits}"
+    if not trap.checked:
+        assert trap.hits == [], f"the network was reached: {trap.hits}"
 
 
 class _Inotify:
@@ -120,8 +128,22 @@ class PlantedSecret:
         self.watch = _Inotify(folder)
         self.watching = self.watch.fd >= 0
 
+    checked = False
+
     def opened(self) -> list[str]:
-        return self.watch.events()
+        self._seen = getattr(self, "_seen", []) + self.watch.events()
+        return self._seen
+
+    def forget(self) -> None:
+        """Drop the events so far (the test's own writes next to the secret)."""
+        self.opened()
+        self._seen = []
+
+    def assert_not_opened(self):
+        """Check now, inside the test (so an expected failure is the test's own)."""
+        self.checked = True
+        opened = self.opened()
+        assert opened == [], f"a file outside the inputs was opened: {opened}"
 
     def assert_absent(self, *texts):
         for text in texts:
@@ -141,7 +163,8 @@ def secret_file(tmp_path_factory):
     finally:
         opened = secret.opened()
         secret.watch.close()
-    assert opened == [], f"a file outside the inputs was opened: {opened}"
+    if not secret.checked:
+        assert opened == [], f"a file outside the inputs was opened: {opened}"
 
 
 def pytest_configure(config):

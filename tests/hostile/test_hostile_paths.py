@@ -119,7 +119,7 @@ def linked_inputs(tmp_path, secret_file):
     (outside / "secret-register.xml").write_text(tei(
         f'<listPerson><person xml:id="zhou-enlai"><persName>{secret_file.token}</persName></person></listPerson>',
         root_attrs=' xml:id="secret-register"').replace("<text>", '<text type="register">'), encoding="utf-8")
-    secret_file.opened()  # forget our own writes
+    secret_file.forget()  # our own writes
     os.symlink(outside / "secret-register.xml", src / "linked.xml")
     os.symlink(outside, src / "linked-folder")
     os.symlink("..", src / "loop")
@@ -169,6 +169,7 @@ def test_batch_transform_reads_nothing_outside(linked_inputs, tmp_path, secret_f
     batch.run_transform([linked_inputs], out, "html", jobs=0, quiet=True)
     for p in all_files(out):
         secret_file.assert_absent(p.read_bytes())
+    secret_file.assert_not_opened()
 
 
 def test_transform_reads_no_register_through_a_link_out(linked_inputs, secret_file):
@@ -176,6 +177,7 @@ def test_transform_reads_no_register_through_a_link_out(linked_inputs, secret_fi
 
     out = transform(linked_inputs / "note-zhou.xml", "html")
     secret_file.assert_absent(out)
+    secret_file.assert_not_opened()
 
 
 def test_site_reads_nothing_outside(linked_inputs, tmp_path, secret_file):
@@ -185,6 +187,7 @@ def test_site_reads_nothing_outside(linked_inputs, tmp_path, secret_file):
     site.build([linked_inputs], out, force=True)
     for p in all_files(out):
         secret_file.assert_absent(p.read_bytes())
+    secret_file.assert_not_opened()
 
 
 # --- planted links at output paths --------------------------------------------------------

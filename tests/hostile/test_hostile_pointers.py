@@ -132,6 +132,8 @@ def test_schematron_document_calls_cannot_leave_the_schema_folder(tmp_path, http
     report = validate([src])
     for p in report.problems:
         secret_file.assert_absent(str(p))
+    secret_file.assert_not_opened()
+    http_trap.assert_no_hits()
     assert not report.ok
 
 
@@ -170,6 +172,8 @@ def test_no_format_dereferences_a_pointer(pointing_document, secret_file, http_t
             out = str(exc)
         secret_file.assert_absent(out)
         assert http_trap.marker not in out
+    secret_file.assert_not_opened()
+    http_trap.assert_no_hits()
 
 
 def test_the_site_dereferences_no_pointer(pointing_document, tmp_path, secret_file, http_trap):
@@ -181,12 +185,16 @@ def test_the_site_dereferences_no_pointer(pointing_document, tmp_path, secret_fi
         if p.is_file():
             secret_file.assert_absent(p.read_bytes())
             assert http_trap.marker.encode() not in p.read_bytes()
+    secret_file.assert_not_opened()
+    http_trap.assert_no_hits()
 
 
 def test_validate_dereferences_no_pointer(pointing_document, secret_file, http_trap):
     report = validate([pointing_document])
     for p in report.problems:
         secret_file.assert_absent(str(p))
+    secret_file.assert_not_opened()
+    http_trap.assert_no_hits()
 
 
 def test_the_xslt_engine_refuses_every_document_access(secret_file, http_trap):
