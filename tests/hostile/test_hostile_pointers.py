@@ -214,3 +214,19 @@ def test_the_xslt_engine_refuses_every_document_access(secret_file, http_trap):
             assert "prohibited" in str(exc) or "disallowed" in str(exc), str(exc)
         else:
             raise AssertionError(f"{expr} was allowed: {result}")
+
+
+@pytest.mark.parametrize("pointer", ["a" * 300, "a" * 300 + ".xml#x", "x/" * 3000 + "y.xml", "%00.xml#x"])
+def test_an_impossible_pointer_is_a_problem_not_a_crash(tmp_path, pointer):
+    """A pointer longer than a file name may be, or one no file system accepts,
+    is reported like any unresolved pointer (found by fuzzing: ENAMETOOLONG escaped)."""
+    from tei_edition.transform import TransformError, transform
+
+    src = write(tmp_path / "in", "x.xml", tei(f'<p><ref target="{pointer}">r</ref>'
+                                               f'<persName ref="{pointer}">n</persName></p>'))
+    report = validate([src])
+    assert all(p.line >= 0 for p in report.problems)
+    try:
+        transform(src, "html")
+    except TransformError:
+        pass
