@@ -223,7 +223,8 @@ def transform_cmd(to, paths, out, params, jobs, force, quiet, scheduler):
             click.echo(f"tei-edition: note: {outcome}", err=True)
             return
         if isinstance(outcome, Problem):
-            fail(str(outcome))
+            click.echo(str(outcome), err=True)  # file:line:col first, for editors and CI annotators
+            sys.exit(1)
         click.echo(outcome, nl=not outcome.endswith("\n"))
         return
     if out is None:
@@ -264,7 +265,8 @@ def cite_cmd(doc, fmt, params):
         else:
             text = format_citation(transform(path, "csl-json", options), fmt)
     except TransformError as exc:
-        fail(str(exc.problem))
+        click.echo(str(exc.problem), err=True)
+        sys.exit(1)
     except CitationError as exc:
         fail(str(exc))
     click.echo(text, nl=not text.endswith("\n"))
