@@ -365,24 +365,34 @@ class ValidateTask(Task):
         return outcomes
 
 
-def _ids_of(path: str) -> tuple[tuple[str, int, int, str], ...]:
-    """``(xml:id, line, col, element path)`` of every id in a file, for the cross-chunk check."""
+def _ids_of(path: str) -> tuple[tuple[str, int], ...]:
+    """``(xml:id, line)`` of every id in a file, for the cross-chunk check (columns come later,
+    only for the rare duplicate)."""
     from .loader import XML_ID, try_load
 
     doc = try_load(path)
     if isinstance(doc, Problem):
         return ()
+    return tuple((el.get(XML_ID), el.sourceline or 0) for el in doc.root.iter()
+                 if isinstance(el.tag, str) and el.get(XML_ID) is not None)
+
+
+def _locate_id(path: str, value: str, line: int) -> tuple[int, int, str | None]:
+    """Line, column and element path of an ``xml:id`` attribute, as the validator reports it."""
+    from .loader import XML_ID, try_load
+
+    doc = try_load(path)
+    if isinstance(doc, Problem):
+        return line, 0, None
     try:
         from .validation.locate import Locator, simple_path
     except ImportError:  # pragma: no cover
-        return tuple((v, el.sourceline or 0, 0, "") for v, el in doc.ids.items())
-    locator = Locator(doc)
-    found = []
+        return line, 0, None
     for el in doc.root.iter():
-        if isinstance(el.tag, str) and el.get(XML_ID) is not None:
-            line, col = locator.attribute(el, "xml:id")
-            found.append((el.get(XML_ID), line, col, f"{simple_path(el)}/@xml:id"))
-    return tuple(found)
+        if isinstance(el.tag, str) and el.get(XML_ID) == value and (el.sourceline or 0) == line:
+            found_line, col = Locator(doc).attribute(el, "xml:id")
+            return found_line, col, f"{simple_path(el)}/@xml:id"
+    return line, 0, None
 
 
 # --- planning ---------------------------------------------------------------
@@ -1058,13 +1068,15 @@ def run_validate(inputs=None, schemas=None, jobs: int | None = None, quiet: bool
     def collect(result: Result) -> None:
         source = str(result.job.source)
         status[source] = Result(result.job, result.status, result.problems, result.note)
-        for value, line, col, where in result.data or ():
+        for value, line in result.data or ():
             if value not in first_seen:
                 first_seen[value] = (source, line)
                 continue
             other, other_line = first_seen[value]
             if other == source:
                 continue  # within one file: the schema and Schematron say so already
+            line, col, where = _locate_id(source, value, line)
+            other_line = _locate_id(other, value, other_line)[0]
             rel = os.path.relpath(other, os.path.dirname(source))
             duplicates.setdefault(source, []).append(Problem(
                 source, line, col, ERROR, "id-unique",
