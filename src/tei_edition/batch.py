@@ -226,15 +226,14 @@ def _beside(path: str | os.PathLike) -> bool:
 
 def dep_digest(path: str | os.PathLike) -> str | None:
     """A worker's cached content hash of a shared input (a register read by many documents)."""
-    if not _beside(path):
-        return None
     try:
-        st = os.stat(path)
+        link, st = os.lstat(path), os.stat(path)
     except OSError:
         return None
-    key = (os.fspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    # the name itself (a link swapped?) and what it leads to (content changed?) form the key
+    key = (os.fspath(path), link.st_ino, link.st_mtime_ns, st.st_ino, st.st_size, st.st_mtime_ns)
     if key not in _DEP_DIGESTS:
-        _DEP_DIGESTS[key] = digest_file(path)
+        _DEP_DIGESTS[key] = digest_file(path) if _beside(path) else None
     return _DEP_DIGESTS[key]
 
 
