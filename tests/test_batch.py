@@ -15,7 +15,7 @@ import pytest
 
 from tei_edition import batch
 from tei_edition.batch import JOURNAL_NAME, BatchError, Journal, plan, run
-from tei_edition.fsutil import TMP_PREFIX, folder_lock, iter_xml_files, write_atomic
+from tei_edition.fsutil import TMP_PREFIX, folder_lock, iter_xml_files
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_batch_support import FakeTask  # noqa: E402
