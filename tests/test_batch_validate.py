@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 
-
 from tei_edition.batch import run_validate
 from tei_edition.resources import edition_dir, schema_dir
 from tei_edition.validation import validate
