@@ -224,6 +224,12 @@ def test_the_journal_is_json_with_content_hashes(tmp_path):
     (out / JOURNAL_NAME).write_text("{ not json")  # a damaged journal means: rebuild
     assert Journal.load(out / JOURNAL_NAME).entries == {}
     assert run([src], FakeTask(), out, jobs=0).ok == 2
+    data = json.loads((out / JOURNAL_NAME).read_text())
+    data["entries"]["group0/doc-0000.txt"] = "not an entry"
+    data["entries"]["group1/doc-0001.txt"]["input"] = ["odd"]
+    data["contexts"] = {"x": [1, 2]}
+    (out / JOURNAL_NAME).write_text(json.dumps(data))
+    assert (run([src], FakeTask(), out, jobs=0).ok, run([src], FakeTask(), out, jobs=0).unchanged) == (2, 2)
 
 
 def test_two_runs_cannot_share_an_output_folder(tmp_path):

@@ -464,7 +464,12 @@ class Journal:
         try:
             data = json.loads(path.read_text("utf-8"))
             if data.get("version") == JOURNAL_VERSION and isinstance(data.get("entries"), dict):
-                return cls(path, data["entries"], data.get("contexts") or {})
+                # keep only well-formed entries: a hand-edited journal must not break a run
+                entries = {k: v for k, v in data["entries"].items()
+                           if isinstance(v, dict) and all(isinstance(x, (str, int)) for x in v.values())}
+                contexts = {k: v for k, v in (data.get("contexts") or {}).items()
+                            if isinstance(v, dict) and all(isinstance(x, str) for x in v.values())}
+                return cls(path, entries, contexts)
         except (OSError, ValueError, AttributeError):
             pass  # missing or unreadable: everything is rebuilt
         return cls(path)
