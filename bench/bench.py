@@ -135,6 +135,7 @@ def main(argv=None) -> int:
     nf = len(files)
     schema = work / f"n{args.n}" / "schema" / "tei-edition.xsd"
     out = work / "out"
+    shutil.rmtree(out, ignore_errors=True)  # every full run starts with no journal
 
     def cli(name, *cmd):
         return timed([*CLI, *cmd], logs / f"{name}.log")
@@ -173,7 +174,7 @@ def main(argv=None) -> int:
         big_tei = make_corpus.make(work / f"n{big_n}", big_n, snap)
         bfiles, bmb = corpus_files(big_tei)
         s10, rss10, rc = cli("html-10x", "transform", "--to", "html", str(big_tei), "-o", str(out / "html10"),
-                             "--jobs", "2", "--quiet")
+                             "--jobs", "2", "--force", "--quiet")
         s1, rss1 = results["html", 2]
         per_doc = (s10 / len(bfiles)) / (s1 / nf)
         t.add(f"{args.scale}xN: transform --to html --jobs 2", len(bfiles), bmb, s10, rss10,
@@ -194,7 +195,8 @@ def main(argv=None) -> int:
         t.add("5 MB file: xmllint --schema", 1, bmb, s, rss)
         s, rss, rc = cli("validate-big", "validate", str(big), "--quiet")
         t.add("5 MB file: validate" + ("" if rc == 0 else f" (exit {rc})"), 1, bmb, s, rss)
-        s, rss, rc = cli("html-big", "transform", "--to", "html", str(big), "-o", str(out / "big"), "--quiet")
+        s, rss, rc = cli("html-big", "transform", "--to", "html", str(big), "-o", str(out / "big"), "--force",
+                         "--quiet")
         t.add("5 MB file: transform --to html" + ("" if rc == 0 else f" (exit {rc})"), 1, bmb, s, rss)
 
     def cold(cmd):
