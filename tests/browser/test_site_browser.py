@@ -100,7 +100,10 @@ def page(browser, site_url):
     pg.foreign = []
     pg.on("console", lambda m: pg.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
     pg.on("pageerror", lambda e: pg.errors.append(f"page error: {e}"))
-    pg.on("requestfailed", lambda r: pg.errors.append(f"request failed: {r.url}"))
+    # a request cut short by the next navigation (net::ERR_ABORTED) is no fault of the site;
+    # a missing file still shows up as a console error
+    pg.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "")
+          else pg.errors.append(f"request failed: {r.url} ({r.failure})"))
     pg.on("request", lambda r: None if r.url.startswith(site_url) else pg.foreign.append(r.url))
     try:
         yield pg
