@@ -481,3 +481,14 @@ def test_browser_tests_fail_in_ci_when_the_browser_is_missing(monkeypatch):
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception):
         guard._missing("Chromium")
+
+
+def test_building_into_the_edition_folder_never_overwrites_a_source(tmp_path):
+    src = tmp_path / "tei"
+    shutil.copytree(edition_dir(), src)
+    before = {p.name: p.read_bytes() for p in src.glob("*.xml")}
+    result = CliRunner().invoke(main, ["build", str(src), "-o", str(src), "--force"])
+    assert result.exit_code == 1 and "input file" in result.output
+    assert {p.name: p.read_bytes() for p in src.glob("*.xml")} == before
+    assert sorted(p.name for p in src.iterdir()) == sorted(before)  # nothing written at all
+    assert "Traceback" not in result.output

@@ -1571,6 +1571,18 @@ def _safe_target(out: Path, rel: str) -> Path:
     return target
 
 
+def _refuse_overwriting_sources(out: Path, data: SiteData) -> None:
+    """Before anything is written: no page or download may land on an input file."""
+    sources = {Path(d.source).resolve() for d in data.documents}
+    exts = ["html", "xml"] + [ext for ext, *_ in DOWNLOADS]
+    for d in data.documents:
+        for ext in exts:
+            target = (out / f"{d.id}.{ext}").resolve()
+            if target in sources:
+                raise SiteWriteError(f"refusing to write {d.id}.{ext} over the input file {target}; "
+                                     "choose an output folder outside the edition")
+
+
 class SiteWriteError(Exception):
     """A file of the site cannot be written where it must go (e.g. a planted folder link)."""
 
@@ -1599,6 +1611,7 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
     pages = plan(data)
     written = []
     try:
+        _refuse_overwriting_sources(out, data)  # e.g. -o pointing at the edition folder itself
         for n, page in enumerate(pages, 1):
             if progress:
                 progress(n, len(pages), page)
