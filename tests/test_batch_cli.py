@@ -88,3 +88,32 @@ def test_validate_with_jobs_gives_the_serial_report(edition, tmp_path):
     assert "9 ok" not in parallel.stderr and " failed, 0 skipped" in parallel.stderr
     quiet = invoke("validate", edition, "--jobs", "2", "-q")
     assert quiet.stderr == "" and quiet.stdout.strip().splitlines() == serial.stdout.strip().splitlines()[:-1]
+
+
+def test_ctrl_c_of_the_command_exits_130_and_a_rerun_completes(tmp_path):
+    import signal
+    import time
+
+    from test_batch import make_corpus
+
+    src = tmp_path / "src"
+    make_corpus(src, 400)
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "tei_edition.cli", "transform", "--to", "text", str(src), "-o", str(out),
+            "-j", "1"]
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not (out.is_dir() and any(out.rglob("*.txt"))):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before Ctrl-C arrived")
+    assert proc.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
+    assert not [p for p in out.rglob("*") if p.name.startswith(".tei-edition-tmp-")]
+    rerun = subprocess.run(args, capture_output=True, text=True, env=env)
+    assert rerun.returncode == 0 and " unchanged" in rerun.stderr
+    assert len(list(out.rglob("*.txt"))) == 400
