@@ -372,3 +372,14 @@ def test_a_crashing_file_on_dask_is_quarantined(tmp_path):
     assert (summary.ok, summary.failed) == (29, 1)
     [problem] = summary.problems
     assert problem.rule == "worker-crashed" and problem.file.endswith("doc-0004.xml")
+
+
+def test_a_task_without_outputs_hands_records_back(tmp_path):
+    from test_batch_support import RecordTask
+
+    make_corpus(tmp_path / "src", 30)
+    records = []
+    summary = run([tmp_path / "src"], RecordTask(), None, jobs=2, journal=False,
+                  on_result=lambda r: records.append(r.data))
+    assert summary.ok == 30 and sorted(r["id"] for r in records) == sorted(f"d{i}" for i in range(30))
+    assert os.getpid() not in {r["pid"] for r in records}  # made in worker processes

@@ -60,3 +60,15 @@ class CrashingTransform(TransformTask):
         if Path(path).name == self.crash:
             os.kill(os.getpid(), signal.SIGSEGV)
         return super().run(path, data)
+
+
+class RecordTask(Task):
+    """Writes nothing: returns a small picklable record per file (as a site builder would)."""
+
+    name = "record"
+
+    def run(self, path: str, data: bytes) -> Outcome:
+        doc = parse_bytes(data, path)
+        if isinstance(doc, Problem):
+            return Outcome.failed([doc])
+        return Outcome.ok(data={"id": doc.id, "pid": os.getpid()})

@@ -97,8 +97,8 @@ class Outcome:
 
     @classmethod
     def ok(cls, text: str | None = None, problems: Sequence[Problem] = (),
-           deps: Sequence[tuple[str, str]] = ()) -> "Outcome":
-        return cls(OK, text, tuple(problems), "", tuple(deps))
+           deps: Sequence[tuple[str, str]] = (), data: object = None) -> "Outcome":
+        return cls(OK, text, tuple(problems), "", tuple(deps), data)
 
     @classmethod
     def failed(cls, problems: Sequence[Problem]) -> "Outcome":
