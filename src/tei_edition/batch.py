@@ -1121,5 +1121,7 @@ def print_summary(summary: Summary, *, quiet: bool = False, file=None) -> None:
     if summary.removed_temp_files and not quiet:
         click.echo(f"removed {summary.removed_temp_files} temporary file(s) left by an interrupted run",
                    err=err, file=file)
+    if summary.total == 0 and not summary.interrupted and not quiet:
+        click.echo("tei-edition: note: no *.xml files found in the inputs", err=err, file=file)
     if not quiet or summary.failed or summary.interrupted:
         click.echo(summary.line(), err=err, file=file)
