@@ -845,9 +845,16 @@ def _execute_dask(task: Task, fingerprint: str, items: list, scheduler, emit: Ca
                     continue
                 for result in results:
                     emit(*result)
-        if stop.requested:
-            for future in in_flight:
+        if stop.requested:  # the oldest chunks (one per worker) are running: let them finish
+            running = list(in_flight)[:workers]
+            for future in list(in_flight)[workers:]:
                 future.cancel()
+            for future in running:
+                try:
+                    for result in future.result():
+                        emit(*result)
+                except Exception:
+                    pass
             return
         for item in suspects:
             if stop.requested:
