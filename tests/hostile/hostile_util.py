@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
-import tempfile
 import re
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,43 +42,52 @@ class Run:
         return self.stdout + self.stderr
 
 
+# A small parent for the measured command: a child forked from pytest itself would
+# start with pytest's (large) RSS on record, since ru_maxrss counts from the fork.
+_MEASURE = """
+import json, resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as fh:
+    json.dump({"rc": rc, "maxrss": usage.ru_maxrss}, fh)
+"""
+
+
 def run_cli(*args, cwd=None, timeout: float = LIMIT_SECONDS, env: dict | None = None) -> Run:
     """Run ``tei-edition ARGS`` in a subprocess; measure its peak RSS and wall time.
 
-    The peak RSS is the child's own ``ru_maxrss`` (from ``os.wait4``, the same
-    counter ``getrusage(RUSAGE_CHILDREN)`` reports, but for this child alone)."""
+    The peak RSS is ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` read by a minimal
+    Python parent that only starts the command and waits for it."""
     environment = dict(os.environ, PYTHONPATH=str(REPO / "src"), PYTHONDONTWRITEBYTECODE="1",
                        **(env or {}))
     cmd = [sys.executable, "-m", "tei_edition.cli", *map(str, args)]
-
-
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.TemporaryDirectory() as scratch:
+        stats = Path(scratch) / "stats.json"
         start = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=environment, stdout=out, stderr=err,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        timed_out = []
-
-        def kill():
-            timed_out.append(True)
+        proc = subprocess.Popen([sys.executable, "-c", _MEASURE, str(stats), *cmd], cwd=cwd, env=environment,
+                                stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
             try:
                 os.killpg(proc.pid, 9)
             except ProcessLookupError:
                 pass
-
-        timer = threading.Timer(timeout, kill)
-        timer.start()
-        try:
-            _pid, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
+            proc.wait()
         seconds = time.monotonic() - start
+        returncode, rss_kb = proc.returncode, 0
+        if stats.exists():
+            data = json.loads(stats.read_text())
+            returncode, rss_kb = data["rc"], data["maxrss"]
+        if sys.platform == "darwin":
+            rss_kb /= 1024
         out.seek(0)
         err.seek(0)
-        rss_kb = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
-        return Run(proc.returncode, out.read().decode("utf-8", "replace"),
-                   err.read().decode("utf-8", "replace"), seconds, rss_kb / 1024, bool(timed_out),
-                   str(cwd or "."))
+        return Run(returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
+                   seconds, rss_kb / 1024, timed_out, str(cwd or "."))
 
 
 def cli_has(command: str) -> bool:
