@@ -383,3 +383,76 @@ def test_remote_schemas_are_never_fetched(http_trap, tmp_path):
     report = tei_edition.validate([INVALID / "ok-document.xml"], [importing])
     (problem,) = report.problems
     assert problem.rule == "schema-invalid" and f"refused to read {http_trap.url}/x.xsd" in problem.message
+
+
+# --- pointers never lead out of the input folder ------------------------------------
+
+def _pointing(folder: Path, targets: list[str]) -> Path:
+    """ok-document.xml with one <ref> per target, in a folder holding its register."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(INVALID / "ok-register.xml", folder)
+    refs = "".join(f'<ref target="{t}">r</ref> ' for t in targets)
+    text = (INVALID / "ok-document.xml").read_text(encoding="utf-8").replace("<p>A mention", f"<p>{refs}A mention", 1)
+    path = folder / "pointing.xml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_pointers_out_of_the_input_folder_are_refused_where_they_stand(tmp_path):
+    outside = tmp_path / "outside.xml"
+    shutil.copy(INVALID / "ok-register.xml", outside)
+    folder = tmp_path / "in"
+    targets = ["../outside.xml#known-person", f"{outside}#known-person", outside.as_uri() + "#known-person",
+               "sub/../../outside.xml", "linked.xml#known-person"]
+    path = _pointing(folder, targets)
+    os.symlink(outside, folder / "linked.xml")  # a register linked in from outside
+    report = tei_edition.validate([folder])
+    found = {(p.line, p.col): p for p in problems_of(report, "pointing.xml")}
+    expected = {position(path, f'target="{t}"'): t for t in targets}
+    assert set(found) == set(expected), [str(p) for p in report.problems]
+    for where, target in expected.items():
+        assert found[where].rule == "pointer-outside" and target in found[where].message
+    assert "symbolic link" in found[position(path, 'target="linked.xml#known-person"')].message
+    assert "file: URL" in found[position(path, f'target="{outside.as_uri()}#known-person"')].message
+
+
+def test_a_web_link_is_an_external_link_not_a_pointer_to_check(tmp_path, http_trap):
+    report = tei_edition.validate([_pointing(tmp_path, [f"{http_trap.url}/page.html", "https://example.org/x#y"])])
+    assert report.ok and not report.problems, [str(p) for p in report.problems]
+
+
+def test_a_pointer_into_a_subfolder_of_the_input_folder_is_followed(tmp_path):
+    path = _pointing(tmp_path / "in", ["sub/reg.xml#known-person", "./sub/../ok-register.xml#known-person"])
+    (tmp_path / "in" / "sub").mkdir()
+    shutil.copy(INVALID / "ok-register.xml", tmp_path / "in" / "sub" / "reg.xml")
+    report = tei_edition.validate([path])
+    assert report.ok and not report.problems, [str(p) for p in report.problems]
+
+
+def test_roots_widen_where_files_given_one_by_one_may_point(tmp_path):
+    shutil.copy(INVALID / "ok-register.xml", tmp_path / "shared.xml")
+    path = _pointing(tmp_path / "in", ["../shared.xml#known-person"])
+    assert [p.rule for p in tei_edition.validate([path]).problems] == ["pointer-outside"]
+    assert tei_edition.validate([path], roots=[tmp_path]).ok
+
+
+def test_a_schematron_calling_document_reads_nothing_and_says_so(tmp_path):
+    (tmp_path / "data.xml").write_text("<data>SHOULD-NOT-BE-READ</data>", encoding="utf-8")
+    sch = tmp_path / "reads.sch"
+    sch.write_text('<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt">'
+                   '<pattern><rule context="/*"><assert test="document(\'data.xml\')/data">x</assert>'
+                   '</rule></pattern></schema>', encoding="utf-8")
+    report = tei_edition.validate([INVALID / "ok-document.xml"], [sch])
+    (problem,) = report.problems
+    assert problem.rule == "schematron-document" and "SHOULD-NOT-BE-READ" not in str(problem)
+
+
+def test_a_schematron_report_is_a_problem_too(tmp_path):
+    sch = tmp_path / "report.sch"
+    sch.write_text('<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt">'
+                   '<ns prefix="tei" uri="http://www.tei-c.org/ns/1.0"/>'
+                   '<pattern><rule context="tei:persName"><report id="named" role="warning" test="@ref">'
+                   'a person is named</report></rule></pattern></schema>', encoding="utf-8")
+    report = tei_edition.validate([INVALID / "ok-document.xml"], [sch])
+    assert [(p.line, p.col, p.severity, p.rule) for p in report.problems] == [
+        (*position(INVALID / "ok-document.xml", "<persName"), "warning", "named")]

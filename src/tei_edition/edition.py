@@ -8,6 +8,12 @@ Every file is read through :mod:`tei_edition.loader`. Kinds of TEI file:
 * ``document`` — any other TEI file.
 
 Pointers are file-relative URIs: ``#id`` (same file), ``file.xml#id`` and ``file.xml``.
+
+A pointer is followed only to a file inside its document's input root (the
+folder given, or the folder of a file given), reached without a symlink that
+leads out of it; otherwise it is refused (rule ``pointer-outside``) and the
+file is never opened. ``file:`` URLs are refused too. Other URLs (``https:``,
+``mailto:`` …) are external links: never opened, not checked.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ _NEUTRAL = {f"{_T}{n}" for n in ("head", "note", "pb", "lb")}
 
 #: attributes that hold pointers (teidata.pointer lists)
 POINTER_ATTRIBUTES = ("ref", "corresp", "target", "source", "who")
+OUTSIDE = "pointer-outside"
 WITH_POINTERS = etree.XPath("//*[" + " or ".join(f"@{a}" for a in POINTER_ATTRIBUTES) + "]")
 _WITH_ID = etree.XPath("//*[@xml:id]")
 
@@ -69,20 +76,63 @@ def split_pointer(pointer: str) -> tuple[str, str | None] | None:
     return unquote(parts.path), (unquote(parts.fragment) if parts.fragment else None)
 
 
+def is_file_url(pointer: str) -> bool:
+    """``file:`` URLs are never opened, whatever they name."""
+    return pointer[:5].lower() == "file:"
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def file_inside(folder: str | os.PathLike, file_part: str, root: str | os.PathLike) -> Path | str:
+    """The file a pointer's file part names, seen from ``folder``, if it is inside
+    ``root`` and reached without a symlink leading out of it; otherwise why not.
+
+    Nothing is opened: ``..`` is removed as URI resolution does, then each step
+    below ``root`` that is a symlink must resolve inside ``root``. Shared by every
+    reader of pointers so that they all draw the line at the same place.
+    """
+    if "\0" in file_part:
+        return "is not a possible file name"
+    root_abs = os.path.abspath(root)
+    candidate = os.path.normpath(os.path.join(os.path.abspath(folder), file_part))
+    if not _within(candidate, root_abs):
+        return f"leads outside the input folder {root_abs}"
+    real_root = os.path.realpath(root_abs)
+    step = root_abs
+    for part in os.path.relpath(candidate, root_abs).split(os.sep):
+        if part == ".":
+            continue
+        step = os.path.join(step, part)
+        if os.path.islink(step) and not _within(os.path.realpath(step), real_root):
+            return f"leads outside the input folder {root_abs} through a symbolic link"
+    return Path(candidate)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, say
+        return False
+
+
 @dataclass
 class Edition:
     """A set of loaded TEI files with a cross-file ``xml:id`` index.
 
     ``problems`` holds the load failures (one Problem per unreadable file).
     Files referred to by a pointer but not among the given paths are loaded on
-    demand when resolving, so checking one file still follows its links.
+    demand when resolving, so checking one file still follows its links, but
+    only inside the file's input root (``roots``; see :func:`file_inside`).
     """
 
     files: dict[Path, Document] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     kinds: dict[Path, str] = field(default_factory=dict)
+    roots: dict[Path, Path] = field(default_factory=dict, repr=False)
     _extra: dict[Path, Document | Problem] = field(default_factory=dict, repr=False)
-    _paths: dict[tuple[Path, str], Path] = field(default_factory=dict, repr=False)
+    _paths: dict[tuple[Path, str, Path], Path | Problem] = field(default_factory=dict, repr=False)
 
     # --- building -----------------------------------------------------------
 
@@ -90,18 +140,20 @@ class Edition:
     def load(cls, paths: Iterable[str | os.PathLike] | None = None, *, require_tei: bool = True) -> "Edition":
         """Find ``*.xml`` under ``paths`` (default: the bundled edition) and load each one."""
         edition = cls()
-        for path in discover(paths):
+        for path, root in discover_roots(paths):
             result = loader.try_load(path, require_tei=require_tei)
-            edition.add(path, result)
+            edition.add(path, result, root)
         return edition
 
-    def add(self, path: Path, result: Document | Problem) -> None:
-        """Add a loaded file (or record the Problem that stopped it)."""
+    def add(self, path: Path, result: Document | Problem, root: str | os.PathLike | None = None) -> None:
+        """Add a loaded file (or record the Problem that stopped it); its pointers may
+        lead anywhere inside ``root`` (default: the file's own folder)."""
         if isinstance(result, Problem):
             self.problems.append(result)
             return
         key = _key(path)
         self.files[key] = result
+        self.roots[key] = _key(Path(root)) if root is not None else key.parent
         if result.is_tei:
             self.kinds[key] = classify(result)
 
@@ -147,17 +199,29 @@ class Edition:
         file_part, _ = parts
         if not file_part:
             return from_doc
-        return self._file(from_doc.path.parent, file_part)
+        return self._file(from_doc.path.parent, file_part, self.root_of(from_doc))
 
-    def _file(self, folder: Path, file_part: str) -> Document | Problem:
-        cache_key = (folder, file_part)
+    def root_of(self, doc: Document) -> Path:
+        """The folder a document's pointers may lead into."""
+        key = _key(doc.path)
+        return self.roots.get(key) or key.parent
+
+    def _file(self, folder: Path, file_part: str, root: Path) -> Document | Problem:
+        cache_key = (folder, file_part, root)
         target = self._paths.get(cache_key)
         if target is None:
-            target = self._paths[cache_key] = _key(folder / file_part)
+            found = file_inside(folder, file_part, root)
+            if isinstance(found, str):  # a name no file can have does not exist
+                rule = OUTSIDE if found.startswith("leads outside") else "pointer-resolves"
+                found = Problem(str(folder / file_part), 1, 1, "error", rule,
+                                found if rule == OUTSIDE else "no such file")
+            target = self._paths[cache_key] = found
+        if isinstance(target, Problem):
+            return target
         if target in self.files:
             return self.files[target]
         if target not in self._extra:
-            if not target.is_file():
+            if not _is_file(target):
                 self._extra[target] = Problem(str(target), 1, 1, "error", "pointer-resolves", "no such file")
             else:
                 self._extra[target] = loader.try_load(target, require_tei=False)
@@ -178,6 +242,7 @@ class Edition:
     def resolver(self, from_doc: Document):
         """A fast ``resolve`` for the many pointers of one document."""
         folder, files, ids = from_doc.path.parent, {}, from_doc.ids
+        root = self.root_of(from_doc)
 
         def resolve(pointer: str) -> etree._Element | None:
             parts = split_pointer(pointer)
@@ -188,7 +253,7 @@ class Edition:
                 return from_doc.root if fragment is None else ids.get(fragment)
             target = files.get(file_part)
             if target is None:
-                target = files[file_part] = self._file(folder, file_part)
+                target = files[file_part] = self._file(folder, file_part, root)
             if not isinstance(target, Document):
                 return None
             return target.root if fragment is None else target.ids.get(fragment)
@@ -201,16 +266,22 @@ class Edition:
 
 def discover(paths: Iterable[str | os.PathLike] | None = None) -> list[Path]:
     """Every ``*.xml`` file under the given files or folders (default: the bundled edition)."""
+    return [path for path, _root in discover_roots(paths)]
+
+
+def discover_roots(paths: Iterable[str | os.PathLike] | None = None) -> list[tuple[Path, Path]]:
+    """``(file, root)`` for every ``*.xml`` file under the given files or folders
+    (default: the bundled edition); ``root`` is the folder given, or a given file's folder."""
     if paths is None:
         from .resources import edition_dir
 
         paths = [edition_dir()]
     elif isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    seen: dict[Path, None] = {}
-    for file, _root in iter_xml_files(paths):
-        seen.setdefault(Path(file), None)
-    return list(seen)
+    seen: dict[Path, Path] = {}
+    for file, root in iter_xml_files(paths):
+        seen.setdefault(Path(file), Path(root))
+    return list(seen.items())
 
 
 def _key(path: Path) -> Path:

@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Sequence
 from urllib.parse import unquote, urlsplit
 
 from .. import loader
-from ..edition import Edition, discover
+from ..edition import Edition, discover_roots
 from ..loader import Document
 from ..problems import ERROR, WARNING, Problem, Report
 from .locate import Locator
@@ -114,13 +114,18 @@ def schemas_for(doc: Document, locator: Locator | None = None) -> tuple[list[Sch
 def validate(paths: Iterable[str | os.PathLike] | str | os.PathLike | None = None,
              schemas: Sequence[str | os.PathLike] | None = None, *,
              xml_model: bool = True, engine: str = "auto",
-             progress: Callable[[str], None] | None = None) -> Report:
+             progress: Callable[[str], None] | None = None,
+             roots: Sequence[str | os.PathLike] | None = None) -> Report:
     """Validate TEI files or folders (default: the bundled edition); return a sorted Report.
 
     ``schemas``: .xsd/.rng/.sch files that replace the schemas named by
     ``<?xml-model?>`` and the project schema. ``xml_model=False`` ignores the
     instructions. ``engine``: ``auto``/``jing``/``lxml`` for RELAX NG schemas.
     ``progress``: called with a message before slow steps (compiling a big RNG).
+    ``roots``: folders that pointers may lead into, for files given one by one
+    (a batch runner's chunks); by default a file's root is the folder it was
+    found under, or its own folder when given directly. A pointer leading out
+    of it is a ``pointer-outside`` error and its file is never opened.
     """
     from . import references, rng, schematron, xsd
 
@@ -135,10 +140,12 @@ def validate(paths: Iterable[str | os.PathLike] | str | os.PathLike | None = Non
         if any(isinstance(r, Problem) for r in explicit):
             return Report.of(problems, [])
 
-    files = discover(paths)
+    found = discover_roots(paths)
+    files = [path for path, _root in found]
+    wider = sorted((os.path.abspath(r) for r in roots or ()), key=len, reverse=True)
     edition = Edition()
-    for path in files:
-        edition.add(path, loader.try_load(path))
+    for path, root in found:
+        edition.add(path, loader.try_load(path), _widest(path, root, wider))
     problems.extend(edition.problems)
     docs = list(edition)
 
@@ -183,6 +190,15 @@ def validate(paths: Iterable[str | os.PathLike] | str | os.PathLike | None = Non
     cross = references.check(edition, docs, locator_for)
     problems.extend(_merge(grammar, rules, cross))
     return Report.of(problems, [str(p) for p in files])
+
+
+def _widest(path: Path, root: Path, roots: list[str]) -> Path:
+    """The longest of ``roots`` holding ``path`` (its own root when none does)."""
+    here = os.path.abspath(path)
+    for folder in roots:
+        if here.startswith(folder.rstrip(os.sep) + os.sep):
+            return Path(folder)
+    return root
 
 
 def _explicit(schema: str | os.PathLike) -> SchemaRef | Problem:

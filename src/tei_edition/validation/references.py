@@ -3,8 +3,11 @@ every pointer resolves, and every ``xml:id`` is unique across the edition.
 
 Pointers are the values of ``@ref``, ``@corresp``, ``@target``, ``@source`` and
 ``@who`` (space-separated lists); external URIs (``https:``, ``mailto:`` …) are
-left alone. A pointer into a file that was not among the paths checked is still
-followed: the edition loads that file on demand.
+links, never opened and not checked. A pointer into a file that was not among
+the paths checked is still followed (the edition loads that file on demand),
+but only inside the input folder: a pointer leading out of it (``../``, an
+absolute path, a symlink leading out) or a ``file:`` URL is a
+``pointer-outside`` error, and that file is never opened.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..edition import POINTER_ATTRIBUTES, WITH_POINTERS, Edition, split_pointer
+from ..edition import OUTSIDE, POINTER_ATTRIBUTES, WITH_POINTERS, Edition, is_file_url, split_pointer
 from ..loader import Document
 from ..problems import ERROR, Problem
 from .locate import Locator, simple_path
@@ -43,21 +46,32 @@ def _pointers(edition: Edition, doc: Document, locator_for) -> list[Problem]:
                 if resolve(pointer) is not None:
                     continue
                 parts = split_pointer(pointer)
-                if parts is None:
+                if parts is None and not is_file_url(pointer):
                     continue  # an external URI: not ours to check, never fetched
                 locator = locator or locator_for(doc)
                 line, col = locator.attribute(el, attr)
-                problems.append(Problem(str(doc.path), line, col, ERROR, "pointer-resolves",
-                                        _why(edition, doc, pointer, parts, attr),
+                rule, message = _why(edition, doc, pointer, parts, attr)
+                problems.append(Problem(str(doc.path), line, col, ERROR, rule, message,
                                         f"{simple_path(el)}/@{attr}"))
     return problems
 
 
-def _why(edition: Edition, doc: Document, pointer: str, parts, attr: str) -> str:
+def _why(edition: Edition, doc: Document, pointer: str, parts, attr: str) -> tuple[str, str]:
+    if parts is None:
+        return OUTSIDE, (f"@{attr}=\"{pointer}\" is a file: URL, which is never opened; "
+                         "point to a file of the edition by a path relative to this file")
     file_part, fragment = parts
     if not file_part:
-        return f"@{attr}=\"{pointer}\" points to no element in this file: there is no xml:id=\"{fragment}\""
+        return "pointer-resolves", (f"@{attr}=\"{pointer}\" points to no element in this file: "
+                                    f"there is no xml:id=\"{fragment}\"")
     target = edition.document_for(pointer, doc)
+    if isinstance(target, Problem) and target.rule == OUTSIDE:
+        return OUTSIDE, (f"@{attr}=\"{pointer}\" {target.message}; it is not followed "
+                         "(only files inside the folder checked are read)")
+    return "pointer-resolves", _why_unresolved(pointer, file_part, fragment, attr, target)
+
+
+def _why_unresolved(pointer: str, file_part: str, fragment, attr: str, target) -> str:
     if isinstance(target, Problem):
         if target.message == "no such file":
             return f"@{attr}=\"{pointer}\" points to {file_part}, which does not exist"
