@@ -1,4 +1,11 @@
-"""ISO Schematron through ``lxml.isoschematron`` (XSLT 1.0), compiled once per process.
+"""ISO Schematron through the ``lxml.isoschematron`` skeleton (XSLT 1.0), compiled once per process.
+
+The skeleton's steps (include, expand, compile to XSLT) run here rather than
+inside ``isoschematron.Schematron`` so that the validating XSLT can be compiled
+with an access control that denies every read and write: a contributed
+Schematron calling ``document()`` (a local file or a URL) reads nothing and is
+reported as a problem (rule ``schematron-document``). ``sch:include`` is served
+from the schema's own folder only, by the schema's parser (see ``schemafile``).
 
 Each failed assert or successful report becomes a Problem located at the node
 the SVRL ``location`` XPath names; an assert's ``@flag`` names the attribute it
@@ -16,14 +23,18 @@ from lxml import etree, isoschematron
 from .. import loader
 from ..loader import Document
 from ..problems import ERROR, WARNING, Problem
-from .schemafile import load_schema
+from .schemafile import explain, load_schema
 from .locate import Locator, simple_path
 
 SVRL = "http://purl.oclc.org/dsdl/svrl"
-_COMPILED: dict[tuple[str, float], isoschematron.Schematron | Problem] = {}
+_FINDINGS = etree.XPath("//svrl:failed-assert | //svrl:successful-report", namespaces={"svrl": SVRL})
+#: the validating XSLT may read and write nothing (document() of a file or a URL is refused)
+DENY_ALL = etree.XSLTAccessControl(read_file=False, write_file=False, create_dir=False,
+                                   read_network=False, write_network=False)
+_COMPILED: dict[tuple[str, float], etree.XSLT | Problem] = {}
 
 
-def compiled(path: str | os.PathLike) -> isoschematron.Schematron | Problem:
+def compiled(path: str | os.PathLike) -> etree.XSLT | Problem:
     path = Path(os.path.abspath(path))
     try:
         key = (str(path), path.stat().st_mtime)
@@ -34,29 +45,43 @@ def compiled(path: str | os.PathLike) -> isoschematron.Schematron | Problem:
     return _COMPILED[key]
 
 
-def _compile(path: Path) -> isoschematron.Schematron | Problem:
+def _compile(path: Path) -> etree.XSLT | Problem:
     doc = load_schema(path)
     if isinstance(doc, Problem):
         return Problem(doc.file, doc.line, doc.col, ERROR, "schema-unreadable",
                        f"the Schematron cannot be read: {doc.message}")
+    if doc.root.tag != f"{{{isoschematron.SCHEMATRON_NS}}}schema":
+        return Problem(str(path), 1, 1, ERROR, "schema-invalid",
+                       "the Schematron cannot be compiled: the root element is not an ISO Schematron <schema>")
     try:
-        return isoschematron.Schematron(doc.tree, store_report=True)
-    except (etree.SchematronParseError, etree.XSLTParseError, etree.XSLTApplyError) as exc:
-        return Problem(str(path), 1, 1, ERROR, "schema-invalid", f"the Schematron cannot be compiled: {exc}")
+        schema = isoschematron.iso_dsdl_include(doc.tree)
+        schema = isoschematron.iso_abstract_expand(schema)
+        if isoschematron.schematron_schema_valid_supported and not isoschematron.schematron_schema_valid(schema):
+            raise etree.SchematronParseError(
+                f"invalid schematron schema: {isoschematron.schematron_schema_valid.error_log}")
+        return etree.XSLT(isoschematron.iso_svrl_for_xslt1(schema), access_control=DENY_ALL)
+    except etree.LxmlError as exc:  # a refused include ends as an empty document: say so
+        return Problem(str(path), 1, 1, ERROR, "schema-invalid",
+                       explain(doc, f"the Schematron cannot be compiled: {exc}"))
 
 
 def check(doc: Document, schema_path: str | os.PathLike, locator: Locator | None = None) -> list[Problem]:
     schema = compiled(schema_path)
     if isinstance(schema, Problem):
         return [Problem(str(doc.path), 1, 1, ERROR, schema.rule, f"{schema.message} ({schema.file})")]
-    if schema.validate(doc.tree):
+    try:
+        report = schema(doc.tree)
+    except etree.XSLTApplyError as exc:
+        refused = "read rights" in str(exc) or "refused" in str(schema.error_log)
+        return [Problem(str(doc.path), 1, 1, ERROR, "schematron-document" if refused else "schematron-run",
+                        ("the Schematron reads another document (document()), which is never allowed; "
+                         f"nothing was read ({Path(schema_path).name})") if refused else
+                        f"the Schematron failed while checking this file: {exc} ({Path(schema_path).name})")]
+    findings = _FINDINGS(report)
+    if not findings:
         return []
     locator = locator or Locator(doc)
-    report = schema.validation_report
-    problems = []
-    for node in report.iter(f"{{{SVRL}}}failed-assert", f"{{{SVRL}}}successful-report"):
-        problems.append(_problem(doc, node, locator))
-    return problems
+    return [_problem(doc, node, locator) for node in findings]
 
 
 def _problem(doc: Document, node, locator: Locator) -> Problem:
