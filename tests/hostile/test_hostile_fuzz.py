@@ -6,6 +6,7 @@ A few hundred examples by default; ``HYPOTHESIS_PROFILE=fuzz`` runs thousands.""
 
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -35,6 +36,8 @@ def _no_leaks():
     yield
     TRAP.close()
     opened = SECRET.opened()
+    SECRET.watch.close()
+    shutil.rmtree(_WORK, ignore_errors=True)
     assert TRAP.hits == [], f"the network was reached: {TRAP.hits}"
     assert opened == [], f"the planted secret was opened: {opened}"
 
