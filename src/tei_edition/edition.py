@@ -39,9 +39,10 @@ _NEUTRAL = {f"{_T}{n}" for n in ("head", "note", "pb", "lb")}
 
 #: attributes that hold pointers (teidata.pointer lists)
 POINTER_ATTRIBUTES = ("ref", "corresp", "target", "source", "who")
+#: attributes that date an element (att.datable)
+DATE_ATTRIBUTES = ("when", "notBefore", "notAfter", "from", "to")
 OUTSIDE = "pointer-outside"
 WITH_POINTERS = etree.XPath("//*[" + " or ".join(f"@{a}" for a in POINTER_ATTRIBUTES) + "]")
-_WITH_ID = etree.XPath("//*[@xml:id]")
 
 
 def classify(doc: Document) -> str:
@@ -85,13 +86,15 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def file_inside(folder: str | os.PathLike, file_part: str, root: str | os.PathLike) -> Path | str:
+def file_inside(folder: str | os.PathLike, file_part: str, root: str | os.PathLike,
+                real_root: str | None = None) -> Path | str:
     """The file a pointer's file part names, seen from ``folder``, if it is inside
     ``root`` and reached without a symlink leading out of it; otherwise why not.
 
     Nothing is opened: ``..`` is removed as URI resolution does, then each step
     below ``root`` that is a symlink must resolve inside ``root``. Shared by every
     reader of pointers so that they all draw the line at the same place.
+    ``real_root``: ``os.path.realpath(root)``, when the caller already knows it.
     """
     if "\0" in file_part:
         return "is not a possible file name"
@@ -99,10 +102,10 @@ def file_inside(folder: str | os.PathLike, file_part: str, root: str | os.PathLi
     candidate = os.path.normpath(os.path.join(os.path.abspath(folder), file_part))
     if not _within(candidate, root_abs):
         return f"leads outside the input folder {root_abs}"
-    real_root = os.path.realpath(root_abs)
+    real_root = real_root or os.path.realpath(root_abs)
     step = root_abs
-    for part in os.path.relpath(candidate, root_abs).split(os.sep):
-        if part == ".":
+    for part in candidate[len(root_abs):].split(os.sep):
+        if not part:
             continue
         step = os.path.join(step, part)
         if os.path.islink(step) and not _within(os.path.realpath(step), real_root):
@@ -118,21 +121,68 @@ def _is_file(path: Path) -> bool:
 
 
 @dataclass
+class Attributes:
+    """The attributes of one document that validation and resolving look at, in document order."""
+
+    ids: list[tuple[str, etree._Element]]              # every xml:id, duplicates included
+    first: dict[str, etree._Element]                    # xml:id -> the first element carrying it
+    pointers: list[tuple[etree._Element, str, str]]     # (element, attribute, value)
+    dates: list[tuple[etree._Element, dict[str, str]]]  # elements with dating attributes
+
+
+_POINTER_SET = frozenset(POINTER_ATTRIBUTES)
+_DATE_SET = frozenset(DATE_ATTRIBUTES)
+
+
+def scan(doc: Document) -> Attributes:
+    """One pass over a document's attributes (a walk per kind of attribute cost three times more)."""
+    ids: list = []
+    first: dict = {}
+    pointers: list = []
+    dates: list = []
+    for el in doc.root.iter(etree.Element):
+        items = el.items()
+        if not items:
+            continue
+        dated = None
+        for name, value in items:
+            if name in _POINTER_SET:
+                pointers.append((el, name, value))
+            elif name == XML_ID:
+                ids.append((value, el))
+                if value not in first:
+                    first[value] = el
+            elif name in _DATE_SET:
+                if dated is None:
+                    dated = {}
+                    dates.append((el, dated))
+                dated[name] = value
+    return Attributes(ids, first, pointers, dates)
+
+
+_MISSING = object()
+
+
+@dataclass
 class Edition:
     """A set of loaded TEI files with a cross-file ``xml:id`` index.
 
     ``problems`` holds the load failures (one Problem per unreadable file).
     Files referred to by a pointer but not among the given paths are loaded on
     demand when resolving, so checking one file still follows its links, but
-    only inside the file's input root (``roots``; see :func:`file_inside`).
+    only inside the file's input root (see :func:`file_inside`).
     """
 
     files: dict[Path, Document] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     kinds: dict[Path, str] = field(default_factory=dict)
-    roots: dict[Path, Path] = field(default_factory=dict, repr=False)
-    _extra: dict[Path, Document | Problem] = field(default_factory=dict, repr=False)
-    _paths: dict[tuple[Path, str, Path], Path | Problem] = field(default_factory=dict, repr=False)
+    # internal state keyed by strings and id(doc): hashing Path objects was a third of the cost
+    _by_path: dict[str, Document] = field(default_factory=dict, repr=False)
+    _places: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False)  # id(doc) -> (folder, root)
+    _scans: dict[int, tuple[Document, Attributes]] = field(default_factory=dict, repr=False)
+    _extra: dict[str, Document | Problem] = field(default_factory=dict, repr=False)
+    _targets: dict[tuple[str, str, str], str | Problem] = field(default_factory=dict, repr=False)
+    _real_roots: dict[str, str] = field(default_factory=dict, repr=False)
 
     # --- building -----------------------------------------------------------
 
@@ -145,34 +195,45 @@ class Edition:
             edition.add(path, result, root)
         return edition
 
-    def add(self, path: Path, result: Document | Problem, root: str | os.PathLike | None = None) -> None:
+    def add(self, path: str | os.PathLike, result: Document | Problem,
+            root: str | os.PathLike | None = None) -> None:
         """Add a loaded file (or record the Problem that stopped it); its pointers may
         lead anywhere inside ``root`` (default: the file's own folder)."""
         if isinstance(result, Problem):
             self.problems.append(result)
             return
-        key = _key(path)
-        self.files[key] = result
-        self.roots[key] = _key(Path(root)) if root is not None else key.parent
-        if result.is_tei:
-            self.kinds[key] = classify(result)
+        where = os.path.abspath(path)
+        self.files[Path(where)] = result
+        self._by_path[where] = result
+        folder = os.path.dirname(where)
+        self._places[id(result)] = (folder, os.path.abspath(root) if root is not None else folder)
 
     # --- views --------------------------------------------------------------
 
+    def _kinds(self) -> dict[Path, str]:
+        if len(self.kinds) < len(self.files):  # classified on first use: validate does not need it
+            for key, doc in self.files.items():
+                if key not in self.kinds and doc.is_tei:
+                    self.kinds[key] = classify(doc)
+        return self.kinds
+
     @property
     def documents(self) -> list[Document]:
-        return [d for k, d in self.files.items() if self.kinds.get(k) == DOCUMENT]
+        kinds = self._kinds()
+        return [d for k, d in self.files.items() if kinds.get(k) == DOCUMENT]
 
     @property
     def registers(self) -> list[Document]:
-        return [d for k, d in self.files.items() if self.kinds.get(k) == REGISTER]
+        kinds = self._kinds()
+        return [d for k, d in self.files.items() if kinds.get(k) == REGISTER]
 
     @property
     def edition_file(self) -> Document | None:
-        return next((d for k, d in self.files.items() if self.kinds.get(k) == EDITION), None)
+        kinds = self._kinds()
+        return next((d for k, d in self.files.items() if kinds.get(k) == EDITION), None)
 
     def kind(self, doc: Document) -> str | None:
-        return self.kinds.get(_key(doc.path))
+        return self._kinds().get(_key(doc.path))
 
     def __iter__(self) -> Iterator[Document]:
         return iter(self.files.values())
@@ -180,12 +241,19 @@ class Edition:
     def __len__(self) -> int:
         return len(self.files)
 
+    def attributes(self, doc: Document) -> Attributes:
+        """The document's ids, pointers and dates (one pass, remembered)."""
+        hit = self._scans.get(id(doc))
+        if hit is None:
+            hit = self._scans[id(doc)] = (doc, scan(doc))  # the doc is kept so its id stays its own
+        return hit[1]
+
     def id_index(self) -> dict[str, list[tuple[Document, etree._Element]]]:
         """``xml:id`` -> every (document, element) carrying it, across all files, in file order."""
         index: dict[str, list[tuple[Document, etree._Element]]] = {}
         for doc in self.files.values():
-            for el in _WITH_ID(doc.root):
-                index.setdefault(el.get(XML_ID), []).append((doc, el))
+            for value, el in self.attributes(doc).ids:
+                index.setdefault(value, []).append((doc, el))
         return index
 
     # --- pointers -----------------------------------------------------------
@@ -199,64 +267,84 @@ class Edition:
         file_part, _ = parts
         if not file_part:
             return from_doc
-        return self._file(from_doc.path.parent, file_part, self.root_of(from_doc))
+        folder, root = self._place(from_doc)
+        return self._file(folder, file_part, root)
 
     def root_of(self, doc: Document) -> Path:
         """The folder a document's pointers may lead into."""
-        key = _key(doc.path)
-        return self.roots.get(key) or key.parent
+        return Path(self._place(doc)[1])
 
-    def _file(self, folder: Path, file_part: str, root: Path) -> Document | Problem:
+    def _place(self, doc: Document) -> tuple[str, str]:
+        place = self._places.get(id(doc))
+        if place is None:  # a file loaded on demand, or not ours: its own folder
+            folder = os.path.dirname(os.path.abspath(doc.path))
+            place = (folder, folder)
+        return place
+
+    def _file(self, folder: str, file_part: str, root: str) -> Document | Problem:
         cache_key = (folder, file_part, root)
-        target = self._paths.get(cache_key)
+        target = self._targets.get(cache_key)
         if target is None:
-            found = file_inside(folder, file_part, root)
+            real_root = self._real_roots.get(root)
+            if real_root is None:
+                real_root = self._real_roots[root] = os.path.realpath(root)
+            found = file_inside(folder, file_part, root, real_root)
             if isinstance(found, str):  # a name no file can have does not exist
                 rule = OUTSIDE if found.startswith("leads outside") else "pointer-resolves"
-                found = Problem(str(folder / file_part), 1, 1, "error", rule,
+                found = Problem(os.path.join(folder, file_part), 1, 1, "error", rule,
                                 found if rule == OUTSIDE else "no such file")
-            target = self._paths[cache_key] = found
+            else:
+                found = str(found)
+            target = self._targets[cache_key] = found
         if isinstance(target, Problem):
             return target
-        if target in self.files:
-            return self.files[target]
-        if target not in self._extra:
-            if not _is_file(target):
-                self._extra[target] = Problem(str(target), 1, 1, "error", "pointer-resolves", "no such file")
+        doc = self._by_path.get(target)
+        if doc is not None:
+            return doc
+        doc = self._extra.get(target)
+        if doc is None:
+            path = Path(target)
+            if not _is_file(path):
+                doc = Problem(target, 1, 1, "error", "pointer-resolves", "no such file")
             else:
-                self._extra[target] = loader.try_load(target, require_tei=False)
-        return self._extra[target]
+                doc = loader.try_load(path, require_tei=False)
+            self._extra[target] = doc
+        return doc
 
     def resolve(self, pointer: str, from_doc: Document) -> etree._Element | None:
         """The element a pointer names, or ``None`` when it does not resolve
         (a pointer to a whole file resolves to that file's root element)."""
-        parts = split_pointer(pointer)
-        if parts is None:
-            return None
-        target = self.document_for(pointer, from_doc)
-        if not isinstance(target, Document):
-            return None
-        fragment = parts[1]
-        return target.root if fragment is None else target.ids.get(fragment)
+        return self.resolver(from_doc)(pointer)
 
     def resolver(self, from_doc: Document):
-        """A fast ``resolve`` for the many pointers of one document."""
-        folder, files, ids = from_doc.path.parent, {}, from_doc.ids
-        root = self.root_of(from_doc)
+        """A fast ``resolve`` for the many pointers of one document (answers remembered)."""
+        folder, root = self._place(from_doc)
+        first = self.attributes(from_doc).first
+        memo: dict[str, etree._Element | None] = {}
 
         def resolve(pointer: str) -> etree._Element | None:
-            parts = split_pointer(pointer)
+            found = memo.get(pointer, _MISSING)
+            if found is not _MISSING:
+                return found
+            if ":" in pointer or "%" in pointer or pointer.startswith("//"):
+                parts = split_pointer(pointer)
+            else:  # the common case, without urlsplit's cost
+                file_part, _, fragment = pointer.partition("#")
+                parts = (file_part, fragment or None)
             if parts is None:
-                return None
-            file_part, fragment = parts
-            if not file_part:
-                return from_doc.root if fragment is None else ids.get(fragment)
-            target = files.get(file_part)
-            if target is None:
-                target = files[file_part] = self._file(folder, file_part, root)
-            if not isinstance(target, Document):
-                return None
-            return target.root if fragment is None else target.ids.get(fragment)
+                found = None
+            else:
+                file_part, fragment = parts
+                if not file_part:
+                    found = from_doc.root if fragment is None else first.get(fragment)
+                else:
+                    target = self._file(folder, file_part, root)
+                    if not isinstance(target, Document):
+                        found = None
+                    else:
+                        found = target.root if fragment is None else self.attributes(target).first.get(fragment)
+            memo[pointer] = found
+            return found
 
         return resolve
 
@@ -280,7 +368,8 @@ def discover_roots(paths: Iterable[str | os.PathLike] | None = None) -> list[tup
         paths = [paths]
     seen: dict[Path, Path] = {}
     for file, root in iter_xml_files(paths):
-        seen.setdefault(Path(file), Path(root))
+        if file not in seen:
+            seen[file] = root
     return list(seen.items())
 
 

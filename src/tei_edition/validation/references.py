@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..edition import OUTSIDE, POINTER_ATTRIBUTES, WITH_POINTERS, Edition, is_file_url, split_pointer
+from ..edition import OUTSIDE, Edition, is_file_url, split_pointer
 from ..loader import Document
 from ..problems import ERROR, Problem
 from .locate import Locator, simple_path
@@ -35,24 +35,17 @@ def check(edition: Edition, docs: Iterable[Document] | None = None,
 
 def _pointers(edition: Edition, doc: Document, locator_for) -> list[Problem]:
     problems = []
-    locator = None
     resolve = edition.resolver(doc)
-    for el in WITH_POINTERS(doc.root):
-        for attr in POINTER_ATTRIBUTES:
-            value = el.get(attr)
-            if not value:
+    for el, attr, value in edition.attributes(doc).pointers:
+        for pointer in value.split():
+            if resolve(pointer) is not None:
                 continue
-            for pointer in value.split():
-                if resolve(pointer) is not None:
-                    continue
-                parts = split_pointer(pointer)
-                if parts is None and not is_file_url(pointer):
-                    continue  # an external URI: not ours to check, never fetched
-                locator = locator or locator_for(doc)
-                line, col = locator.attribute(el, attr)
-                rule, message = _why(edition, doc, pointer, parts, attr)
-                problems.append(Problem(str(doc.path), line, col, ERROR, rule, message,
-                                        f"{simple_path(el)}/@{attr}"))
+            parts = split_pointer(pointer)
+            if parts is None and not is_file_url(pointer):
+                continue  # an external URI: not ours to check, never fetched
+            line, col = locator_for(doc).attribute(el, attr)
+            rule, message = _why(edition, doc, pointer, parts, attr)
+            problems.append(Problem(str(doc.path), line, col, ERROR, rule, message, f"{simple_path(el)}/@{attr}"))
     return problems
 
 
