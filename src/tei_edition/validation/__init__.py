@@ -68,47 +68,56 @@ def schema_kind(path: str | os.PathLike, schematypens: str | None = None) -> str
     return KINDS.get(Path(str(path)).suffix.lower())
 
 
-def schemas_for(doc: Document, locator: Locator | None = None) -> tuple[list[SchemaRef], list[Problem]]:
-    """The local schemas a document's ``<?xml-model?>`` instructions name, and problems with them."""
+def schemas_for(doc: Document, locator: Locator | None = None,
+                cache: dict | None = None) -> tuple[list[SchemaRef], list[Problem]]:
+    """The local schemas a document's ``<?xml-model?>`` instructions name, and problems with them.
+    ``cache``: a dict shared by the calls of one validation (files beside each other
+    name the same schemas)."""
     found: list[SchemaRef] = []
     problems: list[Problem] = []
-    locator = locator or Locator(doc)
+    folder = os.path.dirname(os.path.abspath(doc.path))
+    cache = {} if cache is None else cache
     for pi in doc.processing_instructions():
-        def problem(severity, rule, message, pi=pi):
-            # the position is looked up only for a problem (it reads the file's text)
-            line, col = locator.processing_instruction(pi)
-            return Problem(str(doc.path), line, col, severity, rule, message)
-
         if pi.target != "xml-model":
             continue
-        attrs = {m.group(1): (m.group(2) if m.group(2) is not None else m.group(3))
-                 for m in _PSEUDO.finditer(pi.text or "")}
-        href = attrs.get("href", "")
-        parts = urlsplit(href)
-        if not href:
-            problems.append(problem(WARNING, "xml-model",
-                                    "<?xml-model?> without href is ignored"))
-            continue
-        if parts.scheme and parts.scheme != "file" or parts.netloc:
-            problems.append(problem(WARNING, "xml-model-remote",
-                                    f"schema {href} is not available offline; not fetched "
-                                    "(use --schema FILE with a local copy)"))
-            continue
-        target = Path(unquote(parts.path))
-        if not target.is_absolute():
-            target = Path(doc.path).parent / target
-        kind = schema_kind(target, attrs.get("schematypens"))
-        if kind is None:
-            problems.append(problem(WARNING, "xml-model",
-                                    f"schema {href}: unknown kind (expected .xsd, .rng or .sch, "
-                                    "or a schematypens naming one); ignored"))
-            continue
-        if not target.is_file():
-            problems.append(problem(ERROR, "xml-model-missing",
-                                    f"<?xml-model?> names {href}, which does not exist ({Path(os.path.abspath(target))})"))
-            continue
-        found.append(SchemaRef(kind, target))
+        key = (folder, pi.text)
+        outcome = cache.get(key)
+        if outcome is None:
+            outcome = cache[key] = _xml_model(folder, pi.text or "")
+        if isinstance(outcome, SchemaRef):
+            found.append(outcome)
+        else:
+            # the position is looked up only for a problem (it reads the file's text)
+            locator = locator or Locator(doc)
+            line, col = locator.processing_instruction(pi)
+            problems.append(Problem(str(doc.path), line, col, *outcome))
     return found, problems
+
+
+def _xml_model(folder: str, text: str) -> SchemaRef | tuple[str, str, str]:
+    """What one ``<?xml-model?>`` names: a schema, or (severity, rule, message)."""
+    attrs = {m.group(1): (m.group(2) if m.group(2) is not None else m.group(3))
+             for m in _PSEUDO.finditer(text)}
+    href = attrs.get("href", "")
+    parts = urlsplit(href)
+    if not href:
+        return WARNING, "xml-model", "<?xml-model?> without href is ignored"
+    if parts.scheme and parts.scheme != "file" or parts.netloc:
+        return (WARNING, "xml-model-remote",
+                f"schema {href} is not available offline; not fetched (use --schema FILE with a local copy)")
+    target = Path(folder, unquote(parts.path))  # an absolute path stays itself
+    kind = schema_kind(target, attrs.get("schematypens"))
+    if kind is None:
+        return (WARNING, "xml-model",
+                f"schema {href}: unknown kind (expected .xsd, .rng or .sch, or a schematypens naming one); ignored")
+    try:
+        present = target.is_file()
+    except (OSError, ValueError):  # a name too long, or with NUL
+        present = False
+    if not present:
+        return (ERROR, "xml-model-missing",
+                f"<?xml-model?> names {href}, which does not exist ({Path(os.path.abspath(target))})")
+    return SchemaRef(kind, target)
 
 
 def validate(paths: Iterable[str | os.PathLike] | str | os.PathLike | None = None,
@@ -157,19 +166,21 @@ def validate(paths: Iterable[str | os.PathLike] | str | os.PathLike | None = Non
         return locators[id(doc)]
 
     plan: dict[SchemaRef, list[Document]] = {}
+    models: dict = {}  # <?xml-model?> instructions already read, by folder
+    project = None
     for doc in docs:
         if explicit:
             chosen = list(explicit)
         else:
             chosen = []
             if xml_model:
-                chosen, pi_problems = schemas_for(doc, locator_for(doc))
+                chosen, pi_problems = schemas_for(doc, locator_for(doc), models)
                 if not chosen:
                     pi_problems = [replace(p, message=p.message + "; the project schema is used instead")
                                    if p.rule.startswith("xml-model") else p for p in pi_problems]
                 problems.extend(pi_problems)
             if not chosen:
-                chosen = project_schemas()
+                chosen = project = project or project_schemas()
         for ref in dict.fromkeys(chosen):
             plan.setdefault(ref, []).append(doc)
 
@@ -179,14 +190,17 @@ def validate(paths: Iterable[str | os.PathLike] | str | os.PathLike | None = Non
     for ref in sorted(plan, key=lambda r: (order[r.kind], str(r.path))):
         group = plan[ref]
         if ref.kind == "xsd":
+            compiled = xsd.compiled(ref.path)  # once per call, not a stat per document
             for doc in group:
-                grammar.extend(xsd.check(doc, ref.path, locator_for(doc)))
+                grammar.extend(xsd.check(doc, ref.path, locator_for(doc), schema=compiled))
         elif ref.kind == "rng":
             grammar.extend(rng.check_many(group, ref.path, engine=engine, progress=progress,
                                           locators={d.path: locator_for(d) for d in group}))
         else:
+            compiled = schematron.compiled(ref.path)
             for doc in group:
-                rules.extend(schematron.check(doc, ref.path, locator_for(doc)))
+                rules.extend(schematron.check(doc, ref.path, locator_for(doc), schema=compiled,
+                                              attributes=edition.attributes(doc)))
     cross = references.check(edition, docs, locator_for)
     problems.extend(_merge(grammar, rules, cross))
     return Report.of(problems, [str(p) for p in files])

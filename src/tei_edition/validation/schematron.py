@@ -11,11 +11,15 @@ Each failed assert or successful report becomes a Problem located at the node
 the SVRL ``location`` XPath names; an assert's ``@flag`` names the attribute it
 is about, so the problem points at that attribute. The rule id is the assert's
 ``@id`` up to the first dot (``date-real.when`` -> ``date-real``).
+
+For the project's own .sch, :mod:`.quickcheck` first tells which documents no
+rule can fire on; those skip the XSLT (``FAST = False`` runs it on every one).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree, isoschematron
@@ -23,6 +27,7 @@ from lxml import etree, isoschematron
 from .. import loader
 from ..loader import Document
 from ..problems import ERROR, WARNING, Problem
+from . import quickcheck
 from .schemafile import explain, load_schema
 from .locate import Locator, simple_path
 
@@ -31,10 +36,22 @@ _FINDINGS = etree.XPath("//svrl:failed-assert | //svrl:successful-report", names
 #: the validating XSLT may read and write nothing (document() of a file or a URL is refused)
 DENY_ALL = etree.XSLTAccessControl(read_file=False, write_file=False, create_dir=False,
                                    read_network=False, write_network=False)
-_COMPILED: dict[tuple[str, float], etree.XSLT | Problem] = {}
+#: let quickcheck clear documents of the project .sch (tests turn it off to compare both routes)
+FAST = True
 
 
-def compiled(path: str | os.PathLike) -> etree.XSLT | Problem:
+@dataclass(frozen=True)
+class Compiled:
+    """A Schematron ready to run, and whether quickcheck mirrors its rules."""
+
+    xslt: etree.XSLT
+    mirrored: bool
+
+
+_COMPILED: dict[tuple[str, float], Compiled | Problem] = {}
+
+
+def compiled(path: str | os.PathLike) -> Compiled | Problem:
     path = Path(os.path.abspath(path))
     try:
         key = (str(path), path.stat().st_mtime)
@@ -45,7 +62,7 @@ def compiled(path: str | os.PathLike) -> etree.XSLT | Problem:
     return _COMPILED[key]
 
 
-def _compile(path: Path) -> etree.XSLT | Problem:
+def _compile(path: Path) -> Compiled | Problem:
     doc = load_schema(path)
     if isinstance(doc, Problem):
         return Problem(doc.file, doc.line, doc.col, ERROR, "schema-unreadable",
@@ -59,20 +76,29 @@ def _compile(path: Path) -> etree.XSLT | Problem:
         if isoschematron.schematron_schema_valid_supported and not isoschematron.schematron_schema_valid(schema):
             raise etree.SchematronParseError(
                 f"invalid schematron schema: {isoschematron.schematron_schema_valid.error_log}")
-        return etree.XSLT(isoschematron.iso_svrl_for_xslt1(schema), access_control=DENY_ALL)
+        xslt = etree.XSLT(isoschematron.iso_svrl_for_xslt1(schema), access_control=DENY_ALL)
+        return Compiled(xslt, quickcheck.digest(schema) == quickcheck.MIRRORED_SCH)
     except etree.LxmlError as exc:  # a refused include ends as an empty document: say so
         return Problem(str(path), 1, 1, ERROR, "schema-invalid",
                        explain(doc, f"the Schematron cannot be compiled: {exc}"))
 
 
-def check(doc: Document, schema_path: str | os.PathLike, locator: Locator | None = None) -> list[Problem]:
-    schema = compiled(schema_path)
+def check(doc: Document, schema_path: str | os.PathLike, locator: Locator | None = None, *,
+          schema: Compiled | Problem | None = None, attributes=None) -> list[Problem]:
+    """Problems the Schematron finds in one document. ``schema``: ``compiled(schema_path)``
+    when the caller has it; ``attributes``: the document's ``edition.scan``, if known."""
+    schema = schema or compiled(schema_path)
     if isinstance(schema, Problem):
         return [Problem(str(doc.path), 1, 1, ERROR, schema.rule, f"{schema.message} ({schema.file})")]
+    if FAST and schema.mirrored:
+        from ..edition import scan
+
+        if quickcheck.clear(doc, attributes or scan(doc)):
+            return []
     try:
-        report = schema(doc.tree)
+        report = schema.xslt(doc.tree)
     except etree.XSLTApplyError as exc:
-        refused = "read rights" in str(exc) or "refused" in str(schema.error_log)
+        refused = "read rights" in str(exc) or "refused" in str(schema.xslt.error_log)
         return [Problem(str(doc.path), 1, 1, ERROR, "schematron-document" if refused else "schematron-run",
                         ("the Schematron reads another document (document()), which is never allowed; "
                          f"nothing was read ({Path(schema_path).name})") if refused else

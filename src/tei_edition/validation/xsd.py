@@ -69,9 +69,11 @@ def _diagnostic_schema(path: Path):
     return _DIAGNOSTIC[key]
 
 
-def check(doc: Document, schema_path: str | os.PathLike, locator: Locator | None = None) -> list[Problem]:
-    """Validate one document against one XSD; return its problems (none when valid)."""
-    schema = compiled(schema_path)
+def check(doc: Document, schema_path: str | os.PathLike, locator: Locator | None = None, *,
+          schema: etree.XMLSchema | Problem | None = None) -> list[Problem]:
+    """Validate one document against one XSD; return its problems (none when valid).
+    ``schema``: ``compiled(schema_path)``, when the caller has it."""
+    schema = schema or compiled(schema_path)
     if isinstance(schema, Problem):
         return [Problem(str(doc.path), 1, 1, ERROR, schema.rule, f"{schema.message} ({schema.file})")]
     if schema.validate(doc.tree):
