@@ -28,11 +28,13 @@ def main():
 
     \b
     Examples:
-      tei-edition validate                      check the bundled edition
-      tei-edition validate my-tei/ --format json
-      tei-edition transform --to html tei/ -o out/
-      tei-edition cite note-zhou-1952 --format chicago
-      tei-edition build -o site/ && python -m http.server -d site
+      tei-edition validate                         check the bundled edition
+      tei-edition validate my-tei/ --format json   a machine-readable report
+      tei-edition transform --to html tei/ -o out/ one HTML page per document
+      tei-edition cite note-zhou --format chicago  cite one document
+      tei-edition build -o site/                   the whole reading edition
+
+    Run 'tei-edition COMMAND --help' for each command's options.
     """
 
 
