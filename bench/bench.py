@@ -1,13 +1,14 @@
 """Throughput of validate and transform on a generated corpus, with the floor measured in the same run.
 
-    python bench/bench.py                  # N=500 and 10xN=5000, about five minutes on 2 cores
+    python bench/bench.py                  # N=500 and 10xN=5000, about three minutes on 2 cores
     python bench/bench.py --n 100 --quick  # a smoke run
 
 Prints one markdown table. Every tei-edition figure is a whole command-line
 run (interpreter start, workers, writing) timed from outside, on every file of
 the corpus (generated documents plus the edition's own files). Peak RSS is the
 largest single process of a run (the parent or one worker). Each N-sized step
-counts the fastest of --repeat runs (default 2): other load only slows a run.
+and the 10xN transform count the fastest of --repeat runs (default 2): other
+load on the machine only ever slows a run.
 
 Rows:
 - floor: lxml parse + serialise of the same files in this one process;
@@ -181,7 +182,7 @@ def main(argv=None) -> int:
         big_tei = make_corpus.make(work / f"n{big_n}", big_n, snap)
         bfiles, bmb = corpus_files(big_tei)
         s10, rss10, rc = cli("html-10x", "transform", "--to", "html", str(big_tei), "-o", str(out / "html10"),
-                             "--jobs", "2", "--force", "--quiet")
+                             "--jobs", "2", "--force", "--quiet", repeat=args.repeat)  # like with like
         s1, rss1 = results["html", 2]
         per_doc = (s10 / len(bfiles)) / (s1 / nf)
         t.add(f"{args.scale}xN: transform --to html --jobs 2", len(bfiles), bmb, s10, rss10,
