@@ -132,6 +132,7 @@ class Attributes:
 
 _POINTER_SET = frozenset(POINTER_ATTRIBUTES)
 _DATE_SET = frozenset(DATE_ATTRIBUTES)
+_WATCHED = _POINTER_SET | _DATE_SET | {XML_ID}
 
 
 def scan(doc: Document) -> Attributes:
@@ -140,19 +141,22 @@ def scan(doc: Document) -> Attributes:
     first: dict = {}
     pointers: list = []
     dates: list = []
-    for el in doc.root.iter(etree.Element):
+    watched, pointer_names, xml_id = _WATCHED, _POINTER_SET, XML_ID
+    for el in doc.root.iter():  # comments and PIs have no items
         items = el.items()
         if not items:
             continue
         dated = None
         for name, value in items:
-            if name in _POINTER_SET:
+            if name not in watched:
+                continue
+            if name in pointer_names:
                 pointers.append((el, name, value))
-            elif name == XML_ID:
+            elif name == xml_id:
                 ids.append((value, el))
                 if value not in first:
                     first[value] = el
-            elif name in _DATE_SET:
+            else:
                 if dated is None:
                     dated = {}
                     dates.append((el, dated))
@@ -183,6 +187,7 @@ class Edition:
     _extra: dict[str, Document | Problem] = field(default_factory=dict, repr=False)
     _targets: dict[tuple[str, str, str], str | Problem] = field(default_factory=dict, repr=False)
     _real_roots: dict[str, str] = field(default_factory=dict, repr=False)
+    _answers: dict[tuple[str, str], dict] = field(default_factory=dict, repr=False)  # (folder, root) -> pointer -> element
 
     # --- building -----------------------------------------------------------
 
@@ -317,36 +322,55 @@ class Edition:
         return self.resolver(from_doc)(pointer)
 
     def resolver(self, from_doc: Document):
-        """A fast ``resolve`` for the many pointers of one document (answers remembered)."""
+        """A fast ``resolve`` for the many pointers of one document. Answers for pointers
+        into other files are shared by the documents of a folder (they name the same registers)."""
         folder, root = self._place(from_doc)
         first = self.attributes(from_doc).first
-        memo: dict[str, etree._Element | None] = {}
+        shared = self._answers.get((folder, root))
+        if shared is None:
+            shared = self._answers[(folder, root)] = {}
 
         def resolve(pointer: str) -> etree._Element | None:
-            found = memo.get(pointer, _MISSING)
-            if found is not _MISSING:
-                return found
             if ":" in pointer or "%" in pointer or pointer.startswith("//"):
-                parts = split_pointer(pointer)
-            else:  # the common case, without urlsplit's cost
-                file_part, _, fragment = pointer.partition("#")
-                parts = (file_part, fragment or None)
-            if parts is None:
-                found = None
+                parts = split_pointer(pointer)  # the rare case: a URI to decode
+                if parts is None:
+                    return None
+            elif pointer[:1] == "#":  # within this file: the common case, without urlsplit's cost
+                return first.get(pointer[1:]) if len(pointer) > 1 else from_doc.root
             else:
-                file_part, fragment = parts
-                if not file_part:
-                    found = from_doc.root if fragment is None else first.get(fragment)
-                else:
-                    target = self._file(folder, file_part, root)
-                    if not isinstance(target, Document):
-                        found = None
-                    else:
-                        found = target.root if fragment is None else self.attributes(target).first.get(fragment)
-            memo[pointer] = found
-            return found
+                found = shared.get(pointer, _MISSING)
+                if found is not _MISSING:
+                    return found
+                file_part, _, fragment = pointer.partition("#")
+                found = shared[pointer] = self._element(folder, root, file_part, fragment or None)
+                return found
+            file_part, fragment = parts
+            if not file_part:
+                return from_doc.root if fragment is None else first.get(fragment)
+            return self._element(folder, root, file_part, fragment)
 
         return resolve
+
+    def _element(self, folder: str, root: str, file_part: str, fragment: str | None) -> etree._Element | None:
+        target = self._file(folder, file_part, root)
+        if not isinstance(target, Document):
+            return None
+        return target.root if fragment is None else self.attributes(target).first.get(fragment)
+
+    def duplicate_ids(self) -> dict[str, list[tuple[Document, etree._Element]]]:
+        """``xml:id``s carried more than once across the files, with every (document, element), in file order."""
+        seen: dict[str, tuple[Document, etree._Element]] = {}
+        repeated: dict[str, list[tuple[Document, etree._Element]]] = {}
+        for doc in self.files.values():
+            for value, el in self.attributes(doc).ids:
+                earlier = seen.get(value)
+                if earlier is None:
+                    seen[value] = (doc, el)
+                elif value in repeated:
+                    repeated[value].append((doc, el))
+                else:
+                    repeated[value] = [earlier, (doc, el)]
+        return repeated
 
     def is_external(self, pointer: str) -> bool:
         return split_pointer(pointer) is None

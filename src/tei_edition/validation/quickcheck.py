@@ -73,25 +73,37 @@ def clear(doc: Document, attributes: Attributes) -> bool:
 def _dates_clear(dated: dict[str, str]) -> bool:
     """Rules date-real, date-from-needs-to and date-range-order, for plain W3C dates;
     any other form is left to the Schematron."""
-    bounds = {}
-    for attr, value in dated.items():
-        m = _W3C.match(value)
-        if m is None:
+    for value in dated.values():
+        real = _REAL.get(value)
+        if real is None:
+            real = _real(value)
+            if len(_REAL) < 100_000:  # bounded: the values come from the input
+                _REAL[value] = real
+        if not real:
             return False
-        month, day = m.group(1), m.group(2)
-        if month is not None:
-            mm = int(month)
-            if not 1 <= mm <= 12:
-                return False
-            if day is not None and not 1 <= int(day) <= _days(int(value[:4]), mm):
-                return False
-        bounds[attr] = value
-    if "from" in bounds and "to" not in bounds:
+    if "from" in dated and "to" not in dated:
         return False
     for low, high in (("from", "to"), ("notBefore", "notAfter")):
-        if low in bounds and high in bounds and _as_number(bounds[low], "-01-01") > _as_number(bounds[high], "-12-31"):
+        if low in dated and high in dated and _as_number(dated[low], "-01-01") > _as_number(dated[high], "-12-31"):
             return False
     return True
+
+
+_REAL: dict[str, bool] = {}  # the same dates recur across an edition's files
+
+
+def _real(value: str) -> bool:
+    """A plain W3C date (YYYY, YYYY-MM, YYYY-MM-DD) naming a real month or day."""
+    m = _W3C.match(value)
+    if m is None:
+        return False
+    month, day = m.group(1), m.group(2)
+    if month is None:
+        return True
+    mm = int(month)
+    if not 1 <= mm <= 12:
+        return False
+    return day is None or 1 <= int(day) <= _days(int(value[:4]), mm)
 
 
 def _days(year: int, month: int) -> int:

@@ -74,9 +74,7 @@ def _why_unresolved(pointer: str, file_part: str, fragment, attr: str, target) -
 
 def _duplicate_ids(edition: Edition, checked: set[int], locator_for) -> list[Problem]:
     problems = []
-    for value, places in edition.id_index().items():
-        if len(places) < 2:
-            continue
+    for value, places in edition.duplicate_ids().items():
         first_doc, first_el = places[0]
         for doc, el in places[1:]:
             if id(doc) not in checked:
