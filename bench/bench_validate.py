@@ -11,12 +11,16 @@ that), xmllint compiles the XSD at the start of its one process per run.
 
 Columns: docs/s for validate's full pipeline (loader, XSD, Schematron, pointers
 and ids across files), for its XSD step alone, and for xmllint (XSD only); the
-ratio is validate's full pipeline over xmllint.
+ratio is each row over xmllint. The two ``tei-edition validate`` command rows
+run a fresh process each time, as xmllint does (start-up and schema compiling
+included); ``--jobs 2`` spreads the files over two worker processes (its CPU
+column adds up the workers' time).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import statistics
@@ -107,10 +111,22 @@ def time_xmllint(files: list[Path]) -> tuple[float, float]:
     return elapsed, cpu
 
 
+def time_cli(folder: Path, *options: str) -> tuple[float, float]:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    command = [sys.executable, "-m", "tei_edition.cli", "validate", "--quiet", *options, str(folder)]
+    start, cpu = time.perf_counter(), _cpu(resource.RUSAGE_CHILDREN)
+    run = subprocess.run(command, capture_output=True, text=True, env=env)
+    elapsed, cpu = time.perf_counter() - start, _cpu(resource.RUSAGE_CHILDREN) - cpu
+    if run.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {(run.stdout + run.stderr)[-2000:]}")
+    return elapsed, cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--copies", type=int, default=100, help="copies of the edition (default 100)")
     parser.add_argument("-r", "--repeat", type=int, default=3, help="runs of each side; the median is shown")
+    parser.add_argument("--no-cli", action="store_true", help="leave out the rows that run the command")
     args = parser.parse_args()
     if shutil.which("xmllint") is None:
         raise SystemExit("xmllint is not installed (Debian/Ubuntu: apt-get install libxml2-utils)")
@@ -120,19 +136,25 @@ def main() -> None:
         folder = root / "edition"
         size = sum(f.stat().st_size for f in files) / len(files)
         validate([files[0]])  # compile the schemas once, as a long-running process would have
-        full, xsd_only, lint = [], [], []
+        full, xsd_only, lint, cli, jobs = [], [], [], [], []
         for _ in range(args.repeat):
             *timing, count = time_validate(files, folder)
             assert count == len(files), (count, len(files))
             full.append(timing)
             xsd_only.append(time_xsd_only(files))
             lint.append(time_xmllint(files))
+            if not args.no_cli:
+                cli.append(time_cli(folder))
+                jobs.append(time_cli(folder, "--jobs", "2"))
         n = len(files)
         rows = [
             ("tei-edition validate (loader+XSD+Schematron+references)", full),
             ("tei-edition XSD step alone (loader + lxml XMLSchema)", xsd_only),
             ("xmllint --noout --schema tei-edition.xsd", lint),
         ]
+        if cli:
+            rows += [("command: tei-edition validate (fresh process)", cli),
+                     ("command: tei-edition validate --jobs 2 (fresh process)", jobs)]
         lint_wall = n / statistics.median(t[0] for t in lint)
         lint_cpu = n / statistics.median(t[1] for t in lint)
         print(f"{n} files ({args.copies} copies of the edition), {size / 1024:.1f} KB on average, "
