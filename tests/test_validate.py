@@ -456,3 +456,14 @@ def test_a_schematron_report_is_a_problem_too(tmp_path):
     report = tei_edition.validate([INVALID / "ok-document.xml"], [sch])
     assert [(p.line, p.col, p.severity, p.rule) for p in report.problems] == [
         (*position(INVALID / "ok-document.xml", "<persName"), "warning", "named")]
+
+
+def test_validate_hands_back_each_files_ids_with_their_lines(tmp_path):
+    ids: dict = {}
+    report = tei_edition.validate([INVALID / "duplicate-id-a.xml", INVALID / "malformed.xml"], ids=ids)
+    assert list(ids) == [str(INVALID / "duplicate-id-a.xml")]  # a file that does not load has none
+    path = INVALID / "duplicate-id-a.xml"
+    expected = [(value, position(path, f'xml:id="{value}"')[0])
+                for value in ("duplicate-id-a", "shared-id")]
+    assert [pair for pair in ids[str(path)] if pair[0] in dict(expected)] == expected
+    assert not report.ok

@@ -125,7 +125,8 @@ def validate(paths: Iterable[str | os.PathLike] | str | os.PathLike | None = Non
              schemas: Sequence[str | os.PathLike] | None = None, *,
              xml_model: bool = True, engine: str = "auto",
              progress: Callable[[str], None] | None = None,
-             roots: Sequence[str | os.PathLike] | None = None) -> Report:
+             roots: Sequence[str | os.PathLike] | None = None,
+             ids: dict[str, tuple[tuple[str, int], ...]] | None = None) -> Report:
     """Validate TEI files or folders (default: the bundled edition); return a sorted Report.
 
     ``schemas``: .xsd/.rng/.sch files that replace the schemas named by
@@ -136,6 +137,9 @@ def validate(paths: Iterable[str | os.PathLike] | str | os.PathLike | None = Non
     (a batch runner's chunks); by default a file's root is the folder it was
     found under, or its own folder when given directly. A pointer leading out
     of it is a ``pointer-outside`` error and its file is never opened.
+    ``ids``: a dict to fill with each loaded file's ``(xml:id, line)`` pairs, keyed
+    by its absolute path (a batch runner finds duplicates across chunks with them,
+    without reading the files again).
     """
     from . import rng
 
@@ -144,13 +148,14 @@ def validate(paths: Iterable[str | os.PathLike] | str | os.PathLike | None = Non
     collecting = gc.isenabled()
     gc.disable()  # many small values and no cycles: the collector's passes were 5-9 % of the time
     try:
-        return _validate(paths, schemas, xml_model=xml_model, engine=engine, progress=progress, roots=roots)
+        return _validate(paths, schemas, xml_model=xml_model, engine=engine, progress=progress, roots=roots,
+                         ids=ids)
     finally:
         if collecting:
             gc.enable()
 
 
-def _validate(paths, schemas, *, xml_model, engine, progress, roots) -> Report:
+def _validate(paths, schemas, *, xml_model, engine, progress, roots, ids) -> Report:
     from . import references, rng, schematron, xsd
 
     explicit = [_explicit(s) for s in schemas] if schemas else None
@@ -215,6 +220,9 @@ def _validate(paths, schemas, *, xml_model, engine, progress, roots) -> Report:
                 rules.extend(schematron.check(doc, ref.path, locator_for(doc), schema=compiled,
                                               attributes=edition.attributes(doc)))
     cross = references.check(edition, docs, locator_for)
+    if ids is not None:
+        for key, doc in edition.files.items():
+            ids[str(key)] = tuple((value, el.sourceline or 0) for value, el in edition.attributes(doc).ids)
     problems.extend(_merge(grammar, rules, cross))
     return Report.of(problems, [str(p) for p in files])
 
