@@ -31,3 +31,17 @@ def test_the_bundled_edition_is_valid_in_parallel(tmp_path):
     shutil.copytree(schema_dir(), tmp_path / "schema")  # the files' <?xml-model?> point there
     summary = run_validate([src], jobs=2)
     assert summary.report().ok and summary.ok == 9 and summary.exit_code == 0
+
+
+def test_pointers_between_folders_of_one_input_resolve_as_in_a_serial_run(tmp_path):
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "reg.xml").write_text(TEI.format(id="reg").replace(
+        "<p>Text of reg", '<p xml:id="r1">Text of reg'), "utf-8")
+    for i in range(14):
+        (src / "sub" / f"doc{i}.xml").write_text(TEI.format(id=f"doc{i}").replace(
+            "the ministers met", 'the <ref target="../reg.xml#r1">ministers</ref> met'), "utf-8")
+    serial = validate([src])
+    parallel = run_validate([src], jobs=2)
+    assert not any(p.rule == "pointer-outside" for p in serial.problems)
+    assert parallel.report().problems == serial.problems

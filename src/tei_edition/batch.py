@@ -321,9 +321,12 @@ class ValidateTask(Task):
     name = "validate"
     extension = None
 
-    def __init__(self, schemas: Sequence[str] | None = None, options: dict | None = None):
+    def __init__(self, schemas: Sequence[str] | None = None, options: dict | None = None,
+                 roots: Sequence[str | os.PathLike] | None = None):
         self.schemas = [str(s) for s in schemas] if schemas else None
         self.options = dict(options or {})
+        # the folders given, so a chunk's pointers may reach as far as in a serial run
+        self.roots = [os.path.abspath(r) for r in roots] if roots else None
 
     def fingerprint(self) -> str:
         from .resources import schema_dir
@@ -344,10 +347,19 @@ class ValidateTask(Task):
         return self.run_chunk([(path, data)])[0]
 
     def run_chunk(self, items: list[tuple[str, bytes]]) -> list[Outcome]:
+        import inspect
+
         from .validation import validate
 
         paths = [path for path, _ in items]
-        report = validate(paths, self.schemas, **self.options)
+        accepted = inspect.signature(validate).parameters
+        extra: dict = {}
+        found_ids: dict | None = None
+        if "roots" in accepted and self.roots:
+            extra["roots"] = self.roots
+        if "ids" in accepted:
+            extra["ids"] = found_ids = {}
+        report = validate(paths, self.schemas, **self.options, **extra)
         by_file: dict[str, list[Problem]] = {}
         keys = {os.path.abspath(p): p for p in paths}
         for problem in report.problems:
@@ -356,7 +368,7 @@ class ValidateTask(Task):
         outcomes = []
         for path, _data in items:
             problems = tuple(by_file.get(path, ()))
-            ids = _ids_of(path)
+            ids = found_ids.get(os.path.abspath(path), ()) if found_ids is not None else _ids_of(path)
             if any(p.severity == ERROR for p in problems):
                 outcomes.append(Outcome(FAILED, None, problems, data=ids))
             else:
@@ -1094,7 +1106,8 @@ def run_validate(inputs=None, schemas=None, jobs: int | None = None, quiet: bool
                 f"xml:id \"{value}\" is already used at {rel} (line {other_line}); "
                 "every xml:id must be unique across the edition", where))
 
-    summary = run(list(inputs), ValidateTask(schemas, options), None, jobs=jobs, quiet=quiet,
+    roots = [p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in map(os.fspath, inputs)]
+    summary = run(list(inputs), ValidateTask(schemas, options, roots), None, jobs=jobs, quiet=quiet,
                   scheduler=scheduler, progress=progress, journal=False, on_result=collect)
     ok, failed = summary.ok, summary.failed
     changed: dict[str, Result] = {}
