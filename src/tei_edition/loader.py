@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -126,6 +127,20 @@ class _DenyResolver(etree.Resolver):
         return self.resolve_string("", context)
 
 
+_LOCAL = threading.local()
+
+
+def _reused_parser() -> tuple[etree.XMLParser, _DenyResolver]:
+    """One parser per thread: building an XMLParser costs as much as parsing a small file.
+    lxml parsers are not thread-safe, hence per thread."""
+    cached = getattr(_LOCAL, "parser", None)
+    if cached is None:
+        resolver = _DenyResolver()
+        cached = _LOCAL.parser = (_parser(resolver), resolver)
+    cached[1].requested.clear()
+    return cached
+
+
 def _parser(resolver: _DenyResolver | None = None) -> etree.XMLParser:
     parser = etree.XMLParser(
         resolve_entities="internal",
@@ -150,8 +165,11 @@ def _problem(path, line, col, rule, message) -> Problem:
     return Problem(str(path), max(int(line or 0), 1), max(int(col or 0), 1), ERROR, rule, message)
 
 
+_BLANK = re.compile(rb"[\xef\xbb\xbf\xff\xfe\s]*\Z")  # stops at the first other byte, copies nothing
+
+
 def _check_bytes(path, data: bytes) -> Problem | None:
-    if not data.lstrip(b"\xef\xbb\xbf\xff\xfe").strip():
+    if _BLANK.match(data):
         return _problem(path, 1, 1, "empty", "the file is empty; expected an XML document")
     for magic, kind in _MAGIC.items():
         if data.startswith(magic):
@@ -297,10 +315,13 @@ def _syntax_problem(path, data: bytes, exc: etree.XMLSyntaxError, resolver: _Den
 _NCNAME = re.compile(r"^[^\W\d][\w.\-\u00B7\u0300-\u036F\u203F\u2040]*$")
 
 
+_ALL_XML_IDS = etree.XPath("//@xml:id")
+
+
 def _bad_xml_id(root):
     """(line, value) of the first xml:id that is not an NCName (the xml:id
     Recommendation makes that an error), or None."""
-    for value in root.xpath("//@xml:id"):
+    for value in _ALL_XML_IDS(root):
         if not _NCNAME.match(value):
             return value.getparent().sourceline or 1, str(value)
     return None
@@ -328,9 +349,9 @@ def _parse(data, path, *, require_tei: bool, includes) -> Document | Problem:
     for decl in _entity_decls(data):
         if decl.external or decl.parameter:
             return _refuse_entity(path, decl)
-    resolver = _DenyResolver()
+    parser, resolver = _reused_parser()
     try:
-        root = etree.fromstring(data, _parser(resolver))
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         return _syntax_problem(path, data, exc, resolver)
     except (ValueError, LookupError) as exc:  # e.g. an unknown encoding name
@@ -382,8 +403,14 @@ def read_bytes(path: str | os.PathLike, max_bytes: int | None = None) -> bytes |
             return _problem(path, 1, 1, "too-large",
                             f"the file is {st.st_size:,} bytes, over the limit of {limit:,} "
                             "(set TEI_EDITION_MAX_BYTES to raise it)")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(limit + 1)
+        chunks, want = [], min(st.st_size, limit) + 1
+        while want > 0:  # one read for a regular file; a loop only if it grows meanwhile
+            chunk = os.read(fd, want)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            want = limit + 1 - sum(map(len, chunks))
+        data = b"".join(chunks)
     except OSError as exc:
         return _problem(path, 1, 1, "io", f"cannot read the file: {exc.strerror or exc}")
     finally:
