@@ -20,9 +20,7 @@ from tei_edition.transform import transform
 
 EDITION = edition_dir()
 SAMPLES = Path(__file__).parent / "samples"
-SCHEMAS = Path(__file__).resolve().parents[2].parent / "shared" / "schemas"
-if not (SCHEMAS / "csl-data.json").exists():
-    SCHEMAS = Path("/work/shared/schemas")
+SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "schemas"
 BASE = "https://example.org/sino-soviet/"
 DOCS = ["communique", "announcement", "note-zhou", "reply-vyshinsky"]
 ALL = DOCS + ["edition"]

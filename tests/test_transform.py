@@ -18,9 +18,7 @@ from tei_edition.resources import edition_dir
 from tei_edition.transform import Skipped, TransformError, skip_reason, transform, transform_path
 
 SAMPLES = Path(__file__).parent / "samples"
-SOURCE = Path(__file__).resolve().parents[2].parent / "shared" / "sources" / "sino-soviet-communique-1952-09-16.txt"
-if not SOURCE.exists():
-    SOURCE = Path("/work/shared/sources/sino-soviet-communique-1952-09-16.txt")
+SOURCE = Path(__file__).resolve().parents[1].parent / "shared" / "sources" / "sino-soviet-communique-1952-09-16.txt"
 EDITION = edition_dir()
 READING_ORDER = ["communique", "announcement", "note-zhou", "reply-vyshinsky"]
 SRC = str(Path(__file__).resolve().parents[1] / "src")
