@@ -90,9 +90,12 @@ def _load_cached(path: Path) -> Document | None:
     return _register_cache[key]
 
 
+_POINTERS = etree.XPath("//@ref | //@source | //@target | //@corresp")
+
+
 def _pointed_files(doc: Document) -> list[str]:
     names = set()
-    for value in doc.root.xpath("//@ref | //@source | //@target | //@corresp"):
+    for value in _POINTERS(doc.root):
         for token in value.split():
             file = token.split("#", 1)[0]
             if file.endswith(".xml") and "/" not in file and ":" not in file:
@@ -100,67 +103,69 @@ def _pointed_files(doc: Document) -> list[str]:
     return sorted(names)
 
 
-def context_files(doc: Document) -> list[Path]:
-    """The edition file and the registers a document points to, from its own folder
-    (never through a symlink that leads out of it)."""
-    folder = doc.path.parent
-    inside = folder.resolve()
-    found: list[Path] = []
-    for name in [EDITION_FILE, *_pointed_files(doc)]:
-        candidate = folder / name
-        try:
-            real = candidate.resolve()
-        except (OSError, RuntimeError):  # a symlink loop
-            continue
+# (folder, name) -> (stat signature, real folder, real path or None, Document or None):
+# one context candidate, looked at again only when the file, the link or the folder changed.
+_candidate_cache: dict[tuple[str, str], tuple] = {}
+
+
+def _candidate(folder: str, inside: str, name: str) -> tuple[tuple, str, Document] | None:
+    """A context file ``name`` in ``folder`` (whose real path is ``inside``): its signature,
+    real path and Document, or None when missing, not TEI context, or leading out of the folder."""
+    path = os.path.join(folder, name)
+    try:
+        link, st = os.lstat(path), os.stat(path)
+    except (OSError, ValueError):
+        return None
+    # the name itself (a link swapped?) and what it leads to (content changed?) form the key
+    sig = (link.st_ino, link.st_mtime_ns, st.st_ino, st.st_mtime_ns, st.st_size)
+    hit = _candidate_cache.get((folder, name))
+    if hit is None or hit[0] != sig or hit[1] != inside:
+        real = os.path.realpath(path)
+        other = None
         # Only files really inside the document's folder: a symlink leading out is ignored.
-        if real == doc.path.resolve() or candidate in found or real.parent != inside:
+        if os.path.dirname(real) == inside:
+            other = _load_cached(Path(path))
+            if other is not None and kind(other) not in ("edition", "register"):
+                other = None
+        hit = (sig, inside, real, other)
+        _candidate_cache[(folder, name)] = hit
+    if hit[3] is None:
+        return None
+    return hit[0], hit[2], hit[3]
+
+
+def _context_entries(doc: Document) -> list[tuple[Path, tuple, Document]]:
+    folder = os.fspath(doc.path.parent)
+    inside = os.path.realpath(folder)
+    own = os.path.realpath(doc.path)
+    found: list[tuple[Path, tuple, Document]] = []
+    seen = set()
+    for name in [EDITION_FILE, *_pointed_files(doc)]:
+        if name in seen:
             continue
-        other = _load_cached(candidate)
-        if other is not None and kind(other) in ("edition", "register"):
-            found.append(candidate)
+        seen.add(name)
+        entry = _candidate(folder, inside, name)
+        if entry is None or entry[1] == own:
+            continue
+        found.append((doc.path.parent / name, entry[0], entry[2]))
     return found
 
 
-_files_cache: dict[tuple, tuple[list[Path], tuple]] = {}
-
-
-def _signature(paths) -> tuple:
-    sig = []
-    for p in paths:
-        try:
-            st = os.stat(p)
-            sig.append((st.st_mtime_ns, st.st_size, st.st_ino))
-        except OSError:
-            sig.append(None)
-    return tuple(sig)
-
-
-def _context_files_cached(doc: Document) -> list[Path]:
-    """context_files, remembered per folder and set of names while the candidates are unchanged."""
-    folder = doc.path.parent
-    names = [EDITION_FILE, *_pointed_files(doc)]
-    key = (str(folder), str(doc.path), tuple(names))
-    candidates = [folder / n for n in names]
-    hit = _files_cache.get(key)
-    sig = _signature(candidates)
-    if hit is None or hit[1] != sig:
-        hit = (context_files(doc), sig)
-        _files_cache[key] = hit
-    return hit[0]
+def context_files(doc: Document) -> list[Path]:
+    """The edition file and the registers a document points to, from its own folder
+    (never through a symlink that leads out of it)."""
+    return [path for path, _sig, _doc in _context_entries(doc)]
 
 
 def context_node(doc: Document):
-    """The ``<te:context>`` parameter for a document (cached per set of files)."""
-    files = _context_files_cached(doc)
-    key = tuple(str(p) for p in files) + _signature(files) + (os.getpid(),)
+    """The ``<te:context>`` parameter for a document (cached per set of files and their signatures)."""
+    entries = _context_entries(doc)
+    key = tuple((str(path), sig) for path, sig, _ in entries) + (os.getpid(),)
     if key not in _context_cache:
         root = etree.Element(f"{{{TE_NS}}}context", nsmap={"te": TE_NS})
-        for path in files:
-            other = _load_cached(path)
+        for path, _sig, other in entries:
             holder = etree.SubElement(root, f"{{{TE_NS}}}file", name=path.name)
             holder.append(etree.fromstring(etree.tostring(other.root)))
-        if doc.root.find(f"{_T}text[@type='edition']") is not None:
-            pass  # the edition file is its own context
         _context_cache[key] = xslt.parse(etree.tostring(root, encoding="unicode"), file=str(doc.path))
     return _context_cache[key]
 
