@@ -240,19 +240,17 @@ def dep_digest(path: str | os.PathLike) -> str | None:
 def _context_deps(doc) -> list[tuple[str, str]]:
     """The files next to a document that its output may draw on: the edition file and every
     file it points to. A cheap superset of what ``transform`` reads as context."""
-    folder = doc.path.parent
-    names = {"edition.xml"}
-    for value in doc.root.xpath("//@ref | //@target | //@source | //@corresp"):
-        for token in value.split():
-            name = token.split("#", 1)[0]
-            if name.endswith(".xml") and "/" not in name and ":" not in name:
-                names.add(name)
+    from .transform import _pointed_files
+
+    folder = os.fspath(doc.path.parent)
+    names = {"edition.xml", *_pointed_files(doc)}
     names.discard(doc.path.name)
     deps = []
     for name in sorted(names):
-        digest = dep_digest(folder / name)
+        path = os.path.join(folder, name)
+        digest = dep_digest(path)
         if digest:
-            deps.append((str(folder / name), digest))
+            deps.append((path, digest))
     return deps
 
 
