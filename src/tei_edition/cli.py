@@ -281,26 +281,34 @@ def cite_cmd(doc, fmt, params):
 @click.option("-o", "--out", default="site", show_default=True, type=click.Path(file_okay=False),
               help="Folder to write the site into.")
 @click.option("--force", is_flag=True,
-              help="Build even if the edition does not validate (every page then shows a banner).")
+              help="Build even if the edition does not validate (every page then shows a banner). "
+                   "Unlike transform --force, this is not about a journal: build always rebuilds every page.")
 @click.option("--base-url", default="", metavar="URL",
               help="Public address of the site, for permalinks and citations (e.g. https://example.org/edition).")
-def build_cmd(paths, out, force, base_url):
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Worker processes for the per-document transforms (default: the number of CPUs, "
+                   "or this process for a small edition; 0 = in this process).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress and no closing line; problems are still printed.")
+def build_cmd(paths, out, force, base_url, jobs, quiet):
     """Build the reading edition as a static site (default: the bundled edition into site/).
 
     Validates first and refuses an invalid edition, listing the problems (exit 1),
-    unless --force. Open the result with: python -m http.server -d site
+    unless --force. The transforms of each document run in worker processes for a
+    large edition (see --jobs). Open the result with: python -m http.server -d site
     """
     from .site import build
 
     if base_url and not base_url.startswith(("http://", "https://")):
         fail("--base-url must start with http:// or https://", 2)
     progress = None
-    if sys.stderr.isatty():
+    if sys.stderr.isatty() and not quiet:
         def progress(n, total, name):
             step = f"writing {n}/{total} {name}" if total else name
             click.echo(f"\r\033[K{step}", nl=False, err=True)
     try:
-        result = build(list(paths) or None, out, force=force, base_url=base_url, progress=progress)
+        result = build(list(paths) or None, out, force=force, base_url=base_url, progress=progress,
+                       jobs=jobs, quiet=quiet)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except OSError as exc:
@@ -318,7 +326,10 @@ def build_cmd(paths, out, force, base_url):
         click.echo(f"warning: built from an invalid edition ({result.report.summary()}); "
                    "every page carries a banner", err=True)
     for note in result.notes:
-        click.echo(str(note), err=True)
+        if note.severity == "error" or not quiet:
+            click.echo(str(note), err=True)
+    if quiet:
+        return
     pages = sum(f.endswith(".html") for f in result.files)
     click.echo(f"built {pages} pages ({len(result.files)} files) in {result.out}/ "
                f"in {result.seconds:.2f} s; open with: python -m http.server -d {result.out}")

@@ -4,7 +4,9 @@ Left to right:
 1. ``collect(paths)`` reads the edition once into plain, picklable values
    (``SiteData``): the edition header, the register entries, and per document its
    header metadata, its reading text (from ``transform(doc, "html")``, sanitised
-   and given anchors), its mentions and dates, citations and downloads.
+   and given anchors), its mentions and dates, citations and downloads. The
+   per-document transforms run first, through the batch runner (worker processes
+   for a large edition, in this process for a small one): see :class:`SiteTask`.
 2. ``plan(data)`` lists the pages; ``render(data, page)`` turns one page name into
    ``(relative path, content)`` pairs. Pages are independent, so a batch runner
    may render them in parallel.
@@ -34,6 +36,7 @@ from lxml import etree
 from lxml import html as lhtml
 
 from . import loader
+from .batch import Job, Outcome, Result, Task
 from .fsutil import iter_xml_files, write_atomic
 from .loader import TEI_NS, XML_ID, Document
 from .problems import ERROR, WARNING, Problem, Report
@@ -304,8 +307,13 @@ def _load_all(paths: Iterable) -> tuple[list[Document], list[Problem]]:
     return docs, problems
 
 
-def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = "") -> SiteData:
-    """Read the edition at ``paths`` (default: the bundled one) into ``SiteData``."""
+def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = "",
+            jobs: int | None = None, quiet: bool = False) -> SiteData:
+    """Read the edition at ``paths`` (default: the bundled one) into ``SiteData``.
+
+    ``jobs``: worker processes for the per-document transforms (default: the batch
+    runner decides, in this process for a small edition; 0 = in this process).
+    """
     from .edition import classify
     from .resources import edition_dir
 
@@ -333,15 +341,110 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
                   key=lambda d: (header_date(d), names[d.path]))
     order += [names[d.path] for d in rest]
     summaries = {doc_ids.get(k, k): v for k, v in edition.summaries}
+    outputs, failures = run_transforms([by_name[n] for n in order], base_url, jobs=jobs, quiet=quiet)
     pages = []
     for name in order:
-        page, page_notes = document_page(by_name[name], index, doc_ids, summaries.get(name, ""),
-                                         base_url=base_url, edition=edition, name=name)
+        doc = by_name[name]
+        notes.extend(failures.get(str(doc.path), ()))
+        page, page_notes = document_page(doc, index, doc_ids, summaries.get(name, ""),
+                                         base_url=base_url, edition=edition, name=name,
+                                         outputs=outputs.get(str(doc.path)))
         pages.append(page)
         notes.extend(page_notes)
     cites = format_citations([p.csl for p in pages])
     pages = [dataclasses.replace(p, citations=tuple(c)) for p, c in zip(pages, cites)]
     return SiteData(edition, tuple(pages), tuple(entries), banner, base_url.rstrip("/"), tuple(notes))
+
+
+# --- the per-document transforms, in worker processes --------------------------------------
+
+def _meta_params(base_url: str) -> dict:
+    # the permalink in citations: {base-url}{xml:id}.html (see xslt/common/metadata.xsl)
+    return {"base-url": base_url.rstrip("/") + "/"} if base_url else {}
+
+
+def site_transforms(base_url: str = "") -> list[tuple[str, dict]]:
+    """(format, params) of every transform a document page needs: its reading text and
+    its downloads (the CSL-JSON download is also the page's citation item)."""
+    meta = _meta_params(base_url)
+    return [("html", {"fragment": "yes", "standalone": "no"})] + [(fmt, meta) for _e, fmt, _l, _m in DOWNLOADS]
+
+
+def transform_outputs(doc: Document, base_url: str = "") -> dict[str, str | Problem] | None:
+    """Each site format's output text, or the Problem that stopped it (None: no transform module)."""
+    try:
+        from .transform import transform
+    except ImportError:
+        return None
+    out: dict[str, str | Problem] = {}
+    for fmt, params in site_transforms(base_url):
+        try:
+            out[fmt] = transform(doc, fmt, params or None)
+        except Exception as exc:  # one failing stylesheet must not stop the whole site
+            problem = getattr(exc, "problem", None)
+            out[fmt] = problem if isinstance(problem, Problem) else Problem(
+                str(doc.path), 1, 1, ERROR, "transform", str(exc) or type(exc).__name__)
+    return out
+
+
+class SiteTask(Task):
+    """In a worker: load one document and run every transform its page needs.
+
+    Nothing is written; the outputs travel back as a dict of strings (or Problems)
+    in ``Outcome.data``, and ``collect`` builds the page from them.
+    """
+
+    name = "transforms"
+    extension = None
+
+    def __init__(self, base_url: str = ""):
+        self.base_url = base_url or ""
+
+    def fingerprint(self) -> str:
+        return f"{super().fingerprint()} {self.base_url}"
+
+    def warm(self) -> None:
+        try:
+            from . import xslt
+        except ImportError:
+            return
+        xslt.warm()
+
+    def run(self, path: str, data: bytes) -> Outcome:
+        doc = loader.parse_bytes(data, path)
+        if isinstance(doc, Problem):
+            return Outcome.failed([doc])
+        return Outcome.ok(data=transform_outputs(doc, self.base_url))
+
+
+def run_transforms(documents: list[Document], base_url: str = "", *, jobs: int | None = None,
+                   quiet: bool = False) -> tuple[dict[str, dict | None], dict[str, tuple[Problem, ...]]]:
+    """Every document's transform outputs through the batch runner, keyed by path; and,
+    for a document whose run failed as a whole (a worker crashed), the problems why."""
+    from .batch import BatchError, FAILED, run
+
+    outputs: dict[str, dict | None] = {}
+    failures: dict[str, tuple[Problem, ...]] = {}
+
+    def keep(result: Result) -> None:
+        key = str(result.job.source)
+        if result.status == FAILED:
+            failures[key] = result.problems
+            outputs[key] = {}  # the page is built without the transforms' outputs
+        else:
+            outputs[key] = result.data
+
+    job_list = [Job(Path(d.path), str(d.path), explicit=True) for d in documents]
+    if not job_list:
+        return outputs, failures
+    try:
+        summary = run(job_list, SiteTask(base_url), None, jobs=jobs, quiet=quiet, journal=False,
+                      on_result=keep)
+    except BatchError:  # cannot start workers at all: document_page transforms in this process
+        return {}, {}
+    if summary.interrupted:
+        raise KeyboardInterrupt
+    return outputs, failures
 
 
 # Writing CON.html on Windows talks to the console, not to a file.
@@ -645,22 +748,26 @@ def sanitise(root) -> None:
                     el.set(name, url)
 
 
-def reading_html(doc: Document) -> tuple[str, list[Problem]]:
-    """The document's reading text as an HTML fragment, from the HTML transform."""
-    try:
-        from .transform import transform
-    except ImportError:
+def _failed(problem: Problem, severity: str, rule: str, what: str) -> Problem:
+    """A transform's own located problem, restated as the site's note."""
+    return Problem(problem.file, problem.line, problem.col, severity, rule,
+                   f"{what} transform failed: {problem.message}", problem.xpath)
+
+
+def reading_html(doc: Document, outputs: dict | None = None) -> tuple[str, list[Problem]]:
+    """The document's reading text as an HTML fragment, from the HTML transform
+    (``outputs``: from :func:`transform_outputs`, e.g. run in a worker)."""
+    if outputs is None:
+        outputs = transform_outputs(doc)
+    if outputs is None:
         body = doc.root.find(f"{T}text/{T}body")
         note = Problem(str(doc.path), 1, 1, WARNING, "site-no-transform",
                        "the HTML transform is not available; the reading text is a plain rendering")
         return (render_tei(body) if body is not None else ""), [note]
-    try:
-        out = transform(doc, "html", {"fragment": "yes", "standalone": "no"})
-    except Exception as exc:  # a failing stylesheet must not stop the whole site
-        return "", [Problem(str(doc.path), 1, 1, ERROR, "site-transform", f"HTML transform failed: {exc}")]
+    out = outputs.get("html")
     if isinstance(out, Problem):
-        return "", [out]
-    return out, []
+        return "", [_failed(out, ERROR, "site-transform", "HTML")]
+    return out or "", []
 
 
 _A_TAG = re.compile(r"""<(/?)a\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.I)
@@ -924,16 +1031,22 @@ CSL_TO_ZOTERO = {"letter": "letter", "personal_communication": "letter", "articl
                  "document": "document", "manuscript": "manuscript", "report": "report"}
 
 
-def csl_item(doc: Document, params: dict | None = None) -> tuple[dict | None, list[Problem]]:
-    """The document's CSL-JSON item from the csl-json transform (None when unavailable)."""
-    try:
-        from .transform import transform
-    except ImportError:
+def csl_item(doc: Document, params: dict | None = None,
+             outputs: dict | None = None) -> tuple[dict | None, list[Problem]]:
+    """The document's CSL-JSON item from the csl-json transform (None when unavailable);
+    ``outputs`` (from :func:`transform_outputs`) must have been made with the same params."""
+    if outputs is None:
+        outputs = transform_outputs(doc, (params or {}).get("base-url", ""))
+    if outputs is None:
+        return None, []
+    text = outputs.get("csl-json")
+    if isinstance(text, Problem):
+        return None, [_failed(text, WARNING, "site-csl", "CSL-JSON")]
+    if text is None:
         return None, []
     try:
-        text = transform(doc, "csl-json", params or None)
         data = json.loads(text)
-    except Exception as exc:
+    except ValueError as exc:
         return None, [Problem(str(doc.path), 1, 1, WARNING, "site-csl", f"CSL-JSON transform failed: {exc}")]
     if isinstance(data, list):
         data = data[0] if data else None
@@ -991,7 +1104,12 @@ def _citeproc(item: dict, style: str) -> str:
 
 
 def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, base_url: str = "",
-                  edition: EditionInfo | None = None, name: str | None = None) -> tuple[DocPage, list[Problem]]:
+                  edition: EditionInfo | None = None, name: str | None = None,
+                  outputs: dict | None = None) -> tuple[DocPage, list[Problem]]:
+    """One document's page data; ``outputs``: its transforms' results from
+    :func:`transform_outputs` (run here when not given)."""
+    if outputs is None:
+        outputs = transform_outputs(doc, base_url)
     ident = name or doc.id or doc.path.stem
     r, notes = doc.root, []
     h = r.find(T + "teiHeader")
@@ -1046,15 +1164,14 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
     if not summary and sub is not None:
         summary = text_of(sub)
 
-    raw, problems = reading_html(doc)
+    raw, problems = reading_html(doc, outputs)
     notes.extend(problems)
     body, mentions, dates, blocks = process_fragment(raw, ident, ident, index, doc_ids)
     if not dates:
         dates = _tei_dates(doc, ident, body)
 
-    # the permalink in citations: {base-url}{xml:id}.html (see xslt/common/metadata.xsl)
-    meta_params = {"base-url": base_url.rstrip("/") + "/"} if base_url else {}
-    csl, problems = csl_item(doc, meta_params)
+    meta_params = _meta_params(base_url)
+    csl, problems = csl_item(doc, meta_params, outputs)
     notes.extend(problems)
     z_type = zotero_type_from_tei(doc)
     if csl:
@@ -1067,18 +1184,14 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
         csl = dict(csl, URL=f"{base_url.rstrip('/')}/{ident}.html")
     citations: list = []  # filled in by collect(), for all documents at once
     downloads = []
-    try:
-        from .transform import transform
-        for ext, fmt, label, _mt in DOWNLOADS:
-            try:
-                out = transform(doc, fmt, meta_params or None)
-                if isinstance(out, str) and out.strip():
-                    downloads.append((ext, label, out))
-            except Exception as exc:
-                notes.append(Problem(str(doc.path), 1, 1, WARNING, "site-download",
-                                     f"{fmt} transform failed: {exc}"))
-    except ImportError:
+    if outputs is None:
         downloads.append(("json", "CSL-JSON", json.dumps([csl], ensure_ascii=False, indent=2)))
+    for ext, fmt, label, _mt in DOWNLOADS if outputs is not None else ():
+        out = outputs.get(fmt)
+        if isinstance(out, Problem):
+            notes.append(_failed(out, WARNING, "site-download", fmt))
+        elif isinstance(out, str) and out.strip():
+            downloads.append((ext, label, out))
     xml = publishable_xml(doc)
     return DocPage(
         id=ident, source=str(doc.path), title=title, subtitle=text_of(sub), authors=tuple(authors),
@@ -1589,8 +1702,13 @@ class SiteWriteError(Exception):
 
 def build(paths: Iterable | None = None, out: str | Path = "site", *, force: bool = False,
           base_url: str = "", validate: bool = True,
-          progress: Callable[[int, int, str], None] | None = None) -> BuildResult:
-    """Validate, then build the site into ``out``; refuse an invalid edition unless ``force``."""
+          progress: Callable[[int, int, str], None] | None = None,
+          jobs: int | None = None, quiet: bool = False) -> BuildResult:
+    """Validate, then build the site into ``out``; refuse an invalid edition unless ``force``.
+
+    ``jobs``: worker processes for the per-document transforms (see :func:`collect`);
+    ``quiet``: no progress bar from them.
+    """
     from .resources import edition_dir
 
     started = time.perf_counter()
@@ -1607,7 +1725,7 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
                   f"{len(report.files_with_errors())} file(s)); the pages may be wrong or incomplete.")
     if progress:
         progress(0, 0, "reading the edition and running the transforms")
-    data = collect(paths, base_url=base_url or "", banner=banner)
+    data = collect(paths, base_url=base_url or "", banner=banner, jobs=jobs, quiet=quiet)
     pages = plan(data)
     written = []
     try:

@@ -1,0 +1,130 @@
+"""`build` runs the per-document transforms through the batch runner: in this process
+or in worker processes, with the same site either way; a failing document becomes a
+located problem, not a crashed build."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tei_edition import loader
+from tei_edition.cli import main
+from tei_edition.problems import Problem
+from tei_edition.resources import edition_dir
+from tei_edition.site import SiteTask, build, collect, run_transforms, transform_outputs
+
+LOCATED = re.compile(r"^.+:\d+:\d+: (error|warning): ")
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def documents():
+    from tei_edition.edition import classify
+
+    docs = [loader.load(p) for p in sorted(edition_dir().glob("*.xml"))]
+    return [d for d in docs if classify(d) == "document"]
+
+
+def test_in_process_and_worker_builds_are_byte_identical(tmp_path):
+    # jobs=0 runs in this process; jobs=2 starts worker processes even for a small edition
+    serial = build(None, tmp_path / "serial", force=True, jobs=0, quiet=True)
+    workers = build(None, tmp_path / "workers", force=True, jobs=2, quiet=True)
+    assert serial.built and workers.built
+    a, b = files_of(tmp_path / "serial"), files_of(tmp_path / "workers")
+    assert sorted(a) == sorted(b) and len(a) > 10
+    # nothing in the site depends on the time of the build: every file, manifest included
+    different = [rel for rel in a if a[rel] != b[rel]]
+    assert different == []
+    assert [str(p) for p in serial.notes] == [str(p) for p in workers.notes]
+
+
+def test_workers_hand_back_what_the_transforms_give_in_this_process():
+    docs = documents()
+    outputs, failures = run_transforms(docs, "https://example.org/ed", jobs=2, quiet=True)
+    assert failures == {}
+    for doc in docs:
+        here = transform_outputs(doc, "https://example.org/ed")
+        assert outputs[str(doc.path)] == here
+        assert set(here) >= {"html", "csl-json", "bibtex", "ris", "text"}
+        assert "https://example.org/ed/" in here["csl-json"]
+
+
+def test_the_task_is_picklable_and_runs_on_bytes():
+    doc = documents()[0]
+    task = pickle.loads(pickle.dumps(SiteTask("https://example.org")))
+    outcome = task.run(str(doc.path), doc.path.read_bytes())
+    assert outcome.status == "ok"
+    assert outcome.data == transform_outputs(doc, "https://example.org")
+    broken = task.run(str(doc.path), b"<TEI xmlns='http://www.tei-c.org/ns/1.0'><oops></TEI>")
+    assert broken.status == "failed" and broken.problems[0].line >= 1
+
+
+def test_a_document_failing_in_a_worker_is_a_located_problem(tmp_path):
+    docs = documents()
+    gone = loader.parse_bytes(docs[0].path.read_bytes(), tmp_path / "gone.xml")  # read again by the worker
+    outputs, failures = run_transforms([gone, docs[1]], jobs=2, quiet=True)
+    assert list(failures) == [str(gone.path)]
+    assert all(isinstance(p, Problem) and p.file == str(gone.path) for p in failures[str(gone.path)])
+    assert outputs[str(gone.path)] == {}
+    assert outputs[str(docs[1].path)]["html"].strip()
+
+
+def test_a_failing_transform_is_reported_with_its_location_and_the_site_is_built(tmp_path, monkeypatch):
+    import tei_edition.transform as transform_mod
+    from tei_edition.transform import TransformError
+
+    victim = documents()[0]
+    real = transform_mod.transform
+
+    def failing(source, to, params=None, **kw):
+        path = getattr(source, "path", source)
+        if Path(path).name == victim.path.name and to == "html":
+            raise TransformError(Problem(str(path), 7, 3, "error", "xslt", "the stylesheet gave up"))
+        return real(source, to, params, **kw)
+
+    monkeypatch.setattr(transform_mod, "transform", failing)
+    result = build(None, tmp_path / "site", force=True, jobs=0, quiet=True)
+    assert result.built
+    notes = [str(p) for p in result.notes]
+    assert any(n.startswith(f"{victim.path}:7:3: error: HTML transform failed: the stylesheet gave up") for n in notes)
+    assert all(LOCATED.match(n) for n in notes)
+    page = (tmp_path / "site" / f"{victim.id}.html").read_text(encoding="utf-8")
+    assert victim.id in page  # the page is still there, with its metadata and downloads
+
+
+def test_collect_gives_the_same_pages_in_and_out_of_process():
+    a = collect(None, jobs=0, quiet=True)
+    b = collect(None, jobs=2, quiet=True)
+    assert a == b
+
+
+def test_build_help_and_options(tmp_path):
+    runner = CliRunner()
+    help_text = runner.invoke(main, ["build", "--help"]).output
+    assert "-j, --jobs" in help_text and "-q, --quiet" in help_text
+    assert "not about a journal" in " ".join(help_text.split())
+    out = tmp_path / "site"
+    quiet = runner.invoke(main, ["build", "-o", str(out), "--force", "-j", "0", "-q"])
+    assert quiet.exit_code == 0, quiet.output
+    assert "built" not in quiet.output
+    loud = runner.invoke(main, ["build", "-o", str(tmp_path / "loud"), "--force", "--jobs", "2"])
+    assert loud.exit_code == 0, loud.output
+    assert re.search(r"built \d+ pages", loud.output)
+    assert files_of(out) == files_of(tmp_path / "loud")
+    bad = runner.invoke(main, ["build", "-o", str(tmp_path / "x"), "-j", "-1"])
+    assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("jobs", [0, 2])
+def test_an_empty_edition_folder_builds_with_no_documents(tmp_path, jobs):
+    for name in ("edition.xml", "persons.xml", "places.xml", "organisations.xml", "treaties.xml"):
+        (tmp_path / "ed").mkdir(exist_ok=True)
+        (tmp_path / "ed" / name).write_bytes((edition_dir() / name).read_bytes())
+    result = build([tmp_path / "ed"], tmp_path / "site", force=True, jobs=jobs, quiet=True)
+    assert result.built and (tmp_path / "site" / "index.html").is_file()
