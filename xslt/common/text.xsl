@@ -42,7 +42,7 @@
       if (not($n instance of element())) then true()
       else if ($n/self::tei:note) then true()
       else if ($n/self::tei:choice or $n/self::tei:app) then (empty(te:chosen($n)) or te:is-inline(te:chosen($n)))
-      else if (local-name($n) = ($te:block-names, $te:container-names)) then false()
+      else if (map:contains($te:structural, local-name($n))) then false()
       else if ($n/self::tei:quote or $n/self::tei:q or $n/self::tei:said or $n/self::tei:cit)
         then not(exists($n/*[not(te:is-inline(.))]))
       else if (root($n) is $te:source) then not(map:contains($te:holds-blocks, generate-id($n)))
@@ -53,11 +53,15 @@
   <!-- Computed once per transformation (a subtree scan per element was quadratic): the
        elements that hold a block or container, not counting blocks inside a note below them. -->
   <xsl:variable name="te:source" select="root(.)"/>
-  <xsl:variable name="te:holds-blocks" as="map(xs:string, xs:boolean)" select="map:merge(
-    for $b in //*[local-name() = ($te:block-names, $te:container-names)],
-        $note in ($b/ancestor::tei:note[1], $b)[1]
-    return for $a in $b/ancestor-or-self::*[$note is $b or . &gt;&gt; $note] return map{generate-id($a): true()},
-    map{'duplicates': 'use-first'})"/>
+  <xsl:variable name="te:holds-blocks" as="map(xs:string, xs:boolean)" select="
+    let $blocks := //*[map:contains($te:structural, local-name())]
+    return map:merge((
+      $blocks[empty(ancestor::tei:note)]/ancestor-or-self::*,
+      for $b in $blocks[ancestor::tei:note] return $b/ancestor-or-self::*[. &gt;&gt; $b/ancestor::tei:note[1]]
+    ) ! map{generate-id(.): true()}, map{'duplicates': 'use-first'})"/>
+  <!-- Block and container names as a map: one lookup instead of comparing with fifty names. -->
+  <xsl:variable name="te:structural" as="map(xs:string, xs:boolean)" select="
+    map:merge(($te:block-names, $te:container-names) ! map{.: true()}, map{'duplicates': 'use-first'})"/>
 
   <!-- The child of choice/app that is shown. -->
   <xsl:function name="te:chosen" as="node()?">
