@@ -373,7 +373,8 @@
       else if (self::tei:orgName) then 'org' else if (@type) then te:class-token(@type)
       else te:class-token(local-name())"/>
     <xsl:variable name="href" select="if (not(@ref) or te:in-link(.)) then ''
-      else if (te:points-to-document(.)) then te:document-href(@ref) else te:register-href(@ref)"/>
+      else if (te:points-to-document(.)) then te:document-href(@ref)
+      else ($te:register-hrefs(string(@ref)), te:register-href(@ref))[1]"/>
     <xsl:element name="{if (not(te:is-inline(.))) then 'div' else if ($href != '') then 'a' else 'span'}">
       <xsl:for-each select="te:own-id(.)"><xsl:attribute name="id" select="."/></xsl:for-each>
       <xsl:call-template name="te:lang"/>
@@ -458,12 +459,32 @@
        document/letter/text is. -->
   <xsl:function name="te:points-to-document" as="xs:boolean">
     <xsl:param name="el" as="element()"/>
-    <xsl:variable name="file" select="replace(substring-before(tokenize(normalize-space($el/@ref), ' ')[1] || '#', '#'), '^.*/', '')"/>
-    <xsl:variable name="files" select="$context/te:context/te:file"/>
-    <xsl:sequence select="if ($file = '') then false()
-      else if (exists($files)) then empty($files[@name = $file][tei:TEI/tei:text/@type != 'edition' or not(tei:TEI/tei:text/@type)])
-      else $el/self::tei:rs/@type = ('document', 'letter', 'text', 'note')"/>
+    <xsl:variable name="ref" select="string($el/@ref)"/>
+    <xsl:sequence select="if (exists($context/te:context/te:file))
+      then ($te:document-pointers($ref), te:ref-is-document($ref))[1]
+      else te:pointer-file($ref) != '' and $el/self::tei:rs/@type = ('document', 'letter', 'text', 'note')"/>
   </xsl:function>
+
+  <!-- With the context: does the pointer lead to a file there that is no register? -->
+  <xsl:function name="te:ref-is-document" as="xs:boolean">
+    <xsl:param name="ref" as="xs:string"/>
+    <xsl:variable name="file" select="te:pointer-file($ref)"/>
+    <xsl:sequence select="$file != '' and empty($context/te:context/te:file[@name = $file]
+      [tei:TEI/tei:text/@type != 'edition' or not(tei:TEI/tei:text/@type)])"/>
+  </xsl:function>
+
+  <xsl:function name="te:pointer-file" as="xs:string">
+    <xsl:param name="ref" as="xs:string"/>
+    <xsl:sequence select="replace(substring-before(tokenize(normalize-space($ref), ' ')[1] || '#', '#'), '^.*/', '')"/>
+  </xsl:function>
+
+  <!-- Per distinct @ref of the source, computed once (the regexes per mention were a third of
+       the time): its register link and whether it points to a document. -->
+  <xsl:variable name="te:refs" as="xs:string*" select="distinct-values($te:source//@ref ! string(.))"/>
+  <xsl:variable name="te:register-hrefs" as="map(xs:string, xs:string)" select="
+    map:merge(for $r in $te:refs return map{$r: te:register-href($r)})"/>
+  <xsl:variable name="te:document-pointers" as="map(xs:string, xs:boolean)" select="
+    map:merge(for $r in $te:refs return map{$r: te:ref-is-document($r)})"/>
 
   <!-- HTML forbids a link inside a link: a mention inside a linked mention becomes a span. -->
   <xsl:function name="te:in-link" as="xs:boolean">
