@@ -140,8 +140,14 @@ def run(stylesheet: str, xml_text: str, params: Mapping[str, object] | None = No
     return result
 
 
+_spool = threading.local()
+
+
 class _NativeStderr:
-    """Redirect fd 2 to a temporary file for the duration of a Saxon call."""
+    """Redirect fd 2 to a temporary file for the duration of a Saxon call.
+
+    The file is made once per thread and emptied before each call (creating one per
+    call cost more than a small transformation)."""
 
     def __enter__(self):
         self.text = ""
@@ -149,9 +155,15 @@ class _NativeStderr:
             sys.stderr.flush()
         except Exception:
             pass
-        self._tmp = tempfile.TemporaryFile()
+        tmp = getattr(_spool, "file", None)
+        if tmp is None or getattr(_spool, "pid", None) != os.getpid():
+            tmp = _spool.file = tempfile.TemporaryFile()
+            _spool.pid = os.getpid()
+        tmp.seek(0)
+        tmp.truncate()
+        self._tmp = tmp
         self._saved = os.dup(2)
-        os.dup2(self._tmp.fileno(), 2)
+        os.dup2(tmp.fileno(), 2)
         return self
 
     def __exit__(self, *exc):
@@ -159,7 +171,6 @@ class _NativeStderr:
         os.close(self._saved)
         self._tmp.seek(0)
         self.text = self._tmp.read().decode("utf-8", "replace")
-        self._tmp.close()
         return False
 
 
