@@ -20,10 +20,9 @@ from typing import Callable, Sequence
 
 from lxml import etree
 
-from .. import loader
 from ..loader import Document
 from ..problems import ERROR, WARNING, Problem
-from .schemafile import explain, load_schema
+from .schemafile import cache_key, explain, load_schema
 from .locate import Locator
 
 ENGINES = ("auto", "jing", "lxml")
@@ -91,11 +90,8 @@ def _lxml(docs, schema_path: Path, progress, locators) -> list[Problem]:
 
 
 def compiled(path: Path, progress=None) -> etree.RelaxNG | Problem:
-    path = Path(os.path.abspath(path))
-    try:
-        key = (str(path), path.stat().st_mtime)
-    except OSError:
-        key = (str(path), 0.0)
+    key = cache_key(path)
+    path = Path(key[0])
     if key not in _COMPILED:
         doc = load_schema(path)
         if isinstance(doc, Problem):

@@ -20,6 +20,15 @@ from ..loader import Document
 from ..problems import Problem
 
 
+def cache_key(path: str | os.PathLike) -> tuple[str, float]:
+    """(absolute path, mtime): a compiled schema is reused until its file changes."""
+    path = os.path.abspath(path)
+    try:
+        return path, os.stat(path).st_mtime
+    except OSError:
+        return path, 0.0
+
+
 class _LocalSchemaResolver(etree.Resolver):
     def __init__(self, folder: Path):
         super().__init__()

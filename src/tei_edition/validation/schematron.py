@@ -24,11 +24,10 @@ from pathlib import Path
 
 from lxml import etree, isoschematron
 
-from .. import loader
 from ..loader import Document
 from ..problems import ERROR, WARNING, Problem
 from . import quickcheck
-from .schemafile import explain, load_schema
+from .schemafile import cache_key, explain, load_schema
 from .locate import Locator, simple_path
 
 SVRL = "http://purl.oclc.org/dsdl/svrl"
@@ -52,11 +51,8 @@ _COMPILED: dict[tuple[str, float], Compiled | Problem] = {}
 
 
 def compiled(path: str | os.PathLike) -> Compiled | Problem:
-    path = Path(os.path.abspath(path))
-    try:
-        key = (str(path), path.stat().st_mtime)
-    except OSError:
-        key = (str(path), 0.0)
+    key = cache_key(path)
+    path = Path(key[0])
     if key not in _COMPILED:
         _COMPILED[key] = _compile(path)
     return _COMPILED[key]

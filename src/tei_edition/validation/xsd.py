@@ -17,7 +17,7 @@ from lxml import etree
 from .. import loader
 from ..loader import Document
 from ..problems import ERROR, Problem
-from .schemafile import explain, load_schema
+from .schemafile import cache_key, explain, load_schema
 from .locate import Locator, simple_path, xml_name
 
 _COMPILED: dict[tuple[str, float], etree.XMLSchema | Problem] = {}
@@ -27,17 +27,9 @@ _NS = re.compile(r"\{[^}]*\}")
 _HEAD = re.compile(r"^Element '([^']+)'(?:, attribute '([^']+)')?: ")
 
 
-def _key(path: Path) -> tuple[str, float]:
-    path = Path(os.path.abspath(path))
-    try:
-        return str(path), path.stat().st_mtime
-    except OSError:
-        return str(path), 0.0
-
-
 def compiled(path: str | os.PathLike) -> etree.XMLSchema | Problem:
     """The compiled schema (once per process and file version), or the Problem that stopped it."""
-    key = _key(Path(path))
+    key = cache_key(path)
     if key not in _COMPILED:
         _COMPILED[key] = _compile(Path(key[0]))
     return _COMPILED[key]
@@ -57,7 +49,7 @@ def _compile(path: Path) -> etree.XMLSchema | Problem:
 
 
 def _diagnostic_schema(path: Path):
-    key = _key(path)
+    key = cache_key(path)
     if key not in _DIAGNOSTIC:
         import xmlschema  # slow to import; only needed when a file fails
 
