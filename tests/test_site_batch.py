@@ -128,3 +128,26 @@ def test_an_empty_edition_folder_builds_with_no_documents(tmp_path, jobs):
         (tmp_path / "ed" / name).write_bytes((edition_dir() / name).read_bytes())
     result = build([tmp_path / "ed"], tmp_path / "site", force=True, jobs=jobs, quiet=True)
     assert result.built and (tmp_path / "site" / "index.html").is_file()
+
+
+def test_the_build_command_exits_1_when_a_document_failed(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import tei_edition.transform as transform_mod
+    from tei_edition.cli import main
+    from tei_edition.transform import TransformError
+
+    victim = documents()[0]
+    real = transform_mod.transform
+
+    def failing(source, to, params=None, **kw):
+        path = getattr(source, "path", source)
+        if Path(path).name == victim.path.name and to == "html":
+            raise TransformError(Problem(str(path), 4, 2, "error", "xslt", "the stylesheet gave up"))
+        return real(source, to, params, **kw)
+
+    monkeypatch.setattr(transform_mod, "transform", failing)
+    result = CliRunner().invoke(main, ["build", "-o", str(tmp_path / "site"), "-j", "0"])
+    assert result.exit_code == 1, result.output
+    assert f"{victim.path}:4:2: error:" in result.output
+    assert (tmp_path / "site" / f"{victim.id}.html").exists()

@@ -328,11 +328,12 @@ def build_cmd(paths, out, force, base_url, jobs, quiet):
     for note in result.notes:
         if note.severity == "error" or not quiet:
             click.echo(str(note), err=True)
-    if quiet:
-        return
-    pages = sum(f.endswith(".html") for f in result.files)
-    click.echo(f"built {pages} pages ({len(result.files)} files) in {result.out}/ "
-               f"in {result.seconds:.2f} s; open with: python -m http.server -d {result.out}")
+    if not quiet:
+        pages = sum(f.endswith(".html") for f in result.files)
+        click.echo(f"built {pages} pages ({len(result.files)} files) in {result.out}/ "
+                   f"in {result.seconds:.2f} s; open with: python -m http.server -d {result.out}")
+    if not force and any(note.severity == "error" for note in result.notes):
+        sys.exit(1)  # built, but a document's outputs failed; --force accepts that, as it accepts invalidity
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -858,7 +858,6 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
     for e in entity_els:
         e.attrib.pop("data-was-link", None)
     outer = [e for e in entity_els if not any(a in entity_els for a in e.iterancestors())]
-    blocks: dict = {}
     counter = {"p": 0, "b": 0}
     used_ids = set()
     for e in root.iter():
