@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from collections import deque
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -32,6 +33,7 @@ from .fsutil import (
     digest_bytes,
     digest_file,
     digest_tree,
+    display_path,
     folder_lock,
     is_inside,
     iter_xml_files,
@@ -1128,14 +1130,19 @@ def print_summary(summary: Summary, *, quiet: bool = False, file=None) -> None:
     import click
 
     err = file is None
+
+    def shown(problem: Problem) -> str:
+        return str(dataclasses.replace(problem, file=display_path(problem.file)))
+
     for result in summary.results:
         for problem in result.problems:
             if problem.severity == ERROR or not quiet:
-                click.echo(str(problem), err=err, file=file)
+                click.echo(shown(problem), err=err, file=file)
         if result.status == SKIPPED and not quiet and not result.problems:
-            click.echo(f"tei-edition: note: {result.job.source}: skipped: {result.note}", err=err, file=file)
+            click.echo(f"tei-edition: note: {display_path(result.job.source)}: skipped: {result.note}",
+                       err=err, file=file)
     for problem in summary.notes:
-        click.echo(str(problem), err=err, file=file)
+        click.echo(shown(problem), err=err, file=file)
     if summary.removed_temp_files and not quiet:
         click.echo(f"removed {summary.removed_temp_files} temporary file(s) left by an interrupted run",
                    err=err, file=file)

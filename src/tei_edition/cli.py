@@ -123,9 +123,9 @@ def validate(paths, fmt, schemas, no_xml_model, engine, quiet, jobs, scheduler):
       tei-edition validate tei/ --schema a.xsd --schema b.sch
     """
     import json
-    import os
     from dataclasses import replace
 
+    from .fsutil import display_path
     from .problems import Report
     from .validation import validate as run
 
@@ -141,13 +141,8 @@ def validate(paths, fmt, schemas, no_xml_model, engine, quiet, jobs, scheduler):
                          engine=engine, progress=progress)
     except FileNotFoundError as exc:
         fail(str(exc), 2)
-    cwd = os.getcwd()
-
-    def shown(path: str) -> str:
-        absolute = os.path.abspath(path)
-        return os.path.relpath(absolute, cwd) if absolute.startswith(cwd + os.sep) else path
-
-    report = Report.of([replace(p, file=shown(p.file)) for p in report.problems], map(shown, report.files))
+    report = Report.of([replace(p, file=display_path(p.file)) for p in report.problems],
+                       map(display_path, report.files))
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -210,3 +210,11 @@ def folder_lock(folder: str | os.PathLike, name: str = ".tei-edition.lock"):
         yield
     finally:
         os.close(fd)
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """A path as the user should read it: relative to the working folder when inside it."""
+    text = os.fspath(path)
+    absolute = os.path.abspath(text)
+    cwd = os.getcwd()
+    return os.path.relpath(absolute, cwd) if absolute.startswith(cwd + os.sep) else text
