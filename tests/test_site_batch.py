@@ -75,7 +75,8 @@ def test_a_document_failing_in_a_worker_is_a_located_problem(tmp_path):
     assert outputs[str(docs[1].path)]["html"].strip()
 
 
-def test_a_failing_transform_is_reported_with_its_location_and_the_site_is_built(tmp_path, monkeypatch):
+def break_html_of_first_document(monkeypatch, line: int, col: int):
+    """Make the HTML transform of the edition's first document fail at line:col; return that document."""
     import tei_edition.transform as transform_mod
     from tei_edition.transform import TransformError
 
@@ -85,10 +86,15 @@ def test_a_failing_transform_is_reported_with_its_location_and_the_site_is_built
     def failing(source, to, params=None, **kw):
         path = getattr(source, "path", source)
         if Path(path).name == victim.path.name and to == "html":
-            raise TransformError(Problem(str(path), 7, 3, "error", "xslt", "the stylesheet gave up"))
+            raise TransformError(Problem(str(path), line, col, "error", "xslt", "the stylesheet gave up"))
         return real(source, to, params, **kw)
 
     monkeypatch.setattr(transform_mod, "transform", failing)
+    return victim
+
+
+def test_a_failing_transform_is_reported_with_its_location_and_the_site_is_built(tmp_path, monkeypatch):
+    victim = break_html_of_first_document(monkeypatch, 7, 3)
     result = build(None, tmp_path / "site", force=True, jobs=0, quiet=True)
     assert result.built
     notes = [str(p) for p in result.notes]
@@ -133,20 +139,9 @@ def test_an_empty_edition_folder_builds_with_no_documents(tmp_path, jobs):
 def test_the_build_command_exits_1_when_a_document_failed(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    import tei_edition.transform as transform_mod
     from tei_edition.cli import main
-    from tei_edition.transform import TransformError
 
-    victim = documents()[0]
-    real = transform_mod.transform
-
-    def failing(source, to, params=None, **kw):
-        path = getattr(source, "path", source)
-        if Path(path).name == victim.path.name and to == "html":
-            raise TransformError(Problem(str(path), 4, 2, "error", "xslt", "the stylesheet gave up"))
-        return real(source, to, params, **kw)
-
-    monkeypatch.setattr(transform_mod, "transform", failing)
+    victim = break_html_of_first_document(monkeypatch, 4, 2)
     result = CliRunner().invoke(main, ["build", "-o", str(tmp_path / "site"), "-j", "0"])
     assert result.exit_code == 1, result.output
     assert f"{victim.path}:4:2: error:" in result.output
