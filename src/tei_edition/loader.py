@@ -27,7 +27,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .problems import ERROR, Problem
+from .problems import ERROR, Problem, ProblemError
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -54,12 +54,8 @@ _DECL = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']"""
 _LATIN1 = {"iso-8859-1", "latin-1", "latin1", "iso_8859-1", "l1", "windows-1252", "cp1252", "us-ascii", "ascii"}
 
 
-class LoadError(Exception):
+class LoadError(ProblemError):
     """Raised by :func:`load` when a file cannot be read as (TEI) XML; carries the problem."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(str(problem))
-        self.problem = problem
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,14 @@ class Problem:
         return asdict(self)
 
 
+class ProblemError(Exception):
+    """An exception for the library's strict API that carries its :class:`Problem`."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
 @dataclass(frozen=True)
 class Report:
     """The problems found in a set of files, sorted, with the files that were checked."""

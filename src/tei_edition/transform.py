@@ -16,8 +16,8 @@ from typing import Iterable, Mapping
 from lxml import etree
 
 from . import formats, xslt
-from .loader import TEI_NS, XML_ID, Document, try_load
-from .problems import ERROR, WARNING, Problem
+from .loader import TEI_NS, Document, try_load
+from .problems import ERROR, Problem, ProblemError, WARNING
 
 TE_NS = "urn:tei-edition"
 _T = f"{{{TEI_NS}}}"
@@ -26,12 +26,8 @@ _REGISTER_LISTS = {f"{_T}listPerson", f"{_T}listPlace", f"{_T}listOrg", f"{_T}li
 EDITION_FILE = "edition.xml"
 
 
-class TransformError(Exception):
+class TransformError(ProblemError):
     """The transformation failed; ``.problem`` says where and why."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(str(problem))
-        self.problem = problem
 
 
 @dataclass(frozen=True)

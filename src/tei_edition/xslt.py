@@ -25,7 +25,7 @@ import threading
 from pathlib import Path
 from typing import Mapping
 
-from .problems import ERROR, Problem
+from .problems import ERROR, Problem, ProblemError
 from .resources import xslt_dir
 
 ALLOWED_PROTOCOLS = "http://saxon.sf.net/feature/allowedProtocols"
@@ -34,12 +34,8 @@ _lock = threading.RLock()
 _engine: "_Engine | None" = None
 
 
-class XsltError(Exception):
+class XsltError(ProblemError):
     """A stylesheet failed to compile or run; carries the :class:`Problem`."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(str(problem))
-        self.problem = problem
 
 
 class _Engine:
