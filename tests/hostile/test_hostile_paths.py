@@ -192,6 +192,17 @@ def test_site_reads_nothing_outside(linked_inputs, tmp_path, secret_file):
 
 # --- planted links at output paths --------------------------------------------------------
 
+def plant_link(kind: str, victim: Path, at: Path) -> bool:
+    """Plant a symlink or hard link to ``victim`` at an output path; False for other kinds."""
+    if kind == "symlink":
+        os.symlink(victim, at)
+    elif kind == "hardlink":
+        os.link(victim, at)
+    else:
+        return False
+    return True
+
+
 @pytest.mark.parametrize("kind", ["symlink", "hardlink", "folder-symlink"])
 def test_batch_never_writes_through_a_planted_link(tmp_path, kind):
     from tei_edition import batch
@@ -200,11 +211,7 @@ def test_batch_never_writes_through_a_planted_link(tmp_path, kind):
     out = tmp_path / "out"
     out.mkdir()
     victim = src / "communique.xml"
-    if kind == "symlink":
-        os.symlink(victim, out / "communique.txt")
-    elif kind == "hardlink":
-        os.link(victim, out / "communique.txt")
-    else:
+    if not plant_link(kind, victim, out / "communique.txt"):
         sub = src / "sub"
         sub.mkdir()
         shutil.copy(victim, sub / "c.xml")
@@ -227,11 +234,7 @@ def test_site_never_writes_through_a_planted_link(tmp_path, kind):
     out = tmp_path / "site"
     out.mkdir()
     victim = src / "communique.xml"
-    if kind == "symlink":
-        os.symlink(victim, out / "index.html")
-    elif kind == "hardlink":
-        os.link(victim, out / "index.html")
-    else:
+    if not plant_link(kind, victim, out / "index.html"):
         (out / "assets").symlink_to(src, target_is_directory=True)
     before = snapshot(src)
     try:
