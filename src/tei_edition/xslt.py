@@ -47,9 +47,10 @@ class _Engine:
         self.executables: dict[str, object] = {}
         self.hardened = False
 
-    def compile_all(self, folder: Path) -> None:
+    def compile_all(self, folder: Path, names=None) -> None:
+        wanted = None if names is None else set(names)
         for sheet in sorted(folder.glob("*.xsl")):
-            if sheet.stem not in self.executables:
+            if sheet.stem not in self.executables and (wanted is None or sheet.stem in wanted):
                 self.executables[sheet.stem] = self._compile(sheet)
         self.harden()
 
@@ -67,24 +68,29 @@ class _Engine:
             self.hardened = True
 
 
-def engine() -> _Engine:
-    """The process's engine (a fresh one after a fork), with every stylesheet compiled."""
+def engine(names=None) -> _Engine:
+    """The process's engine (a fresh one after a fork), its stylesheets compiled.
+
+    The first call decides what is compiled: ``names`` (a worker that runs one format
+    needs one stylesheet) or, by default, all of them. After that nothing more can be.
+    """
     global _engine
     with _lock:
         if _engine is None or _engine.pid != os.getpid():
             eng = _Engine()
-            eng.compile_all(xslt_dir())
+            eng.compile_all(xslt_dir(), names)
             _engine = eng
         return _engine
 
 
 def warm(names=None) -> list[str]:
-    """Compile every stylesheet now (e.g. in a worker initialiser); return their names.
+    """Compile stylesheets now (e.g. in a worker initialiser); return the names compiled.
 
-    ``names`` is accepted for symmetry but all are compiled: once hardened, the
-    processor can no longer read a stylesheet file.
+    ``names``: only these (e.g. ``["html"]``: a worker then starts faster); None = all.
+    Once the engine is hardened it cannot read a stylesheet file, so a process must
+    warm everything it will run before its first transformation.
     """
-    return sorted(engine().executables)
+    return sorted(engine(names).executables)
 
 
 def stylesheets() -> list[str]:
@@ -114,7 +120,10 @@ def run(stylesheet: str, xml_text: str, params: Mapping[str, object] | None = No
     try:
         executable = eng.executables[stylesheet]
     except KeyError:
-        raise XsltError(Problem(file, 0, 0, ERROR, "xslt", f"no stylesheet named {stylesheet!r}")) from None
+        known = stylesheets()
+        why = (f"the stylesheet {stylesheet!r} was not compiled in this process (warm() was given "
+               f"{sorted(eng.executables)})" if stylesheet in known else f"no stylesheet named {stylesheet!r}")
+        raise XsltError(Problem(file, 0, 0, ERROR, "xslt", why)) from None
     with _lock:
         try:
             with _NativeStderr() as err:
