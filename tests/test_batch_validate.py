@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
+from tei_edition import batch
 from tei_edition.batch import run_validate
 from tei_edition.resources import edition_dir, schema_dir
 from tei_edition.validation import validate
@@ -11,7 +14,47 @@ from tei_edition.validation import validate
 from test_batch import TEI, make_corpus
 
 
-def test_parallel_validation_matches_the_serial_report(tmp_path):
+@pytest.fixture(params=["in-process", "with workers"])
+def pool_calls(request, monkeypatch):
+    """Run each test twice: as a small run is (this process alone), and with worker
+    processes started after the first chunk; yields the worker counts of the pools started."""
+    calls: list[int] = []
+    real = batch._execute_local
+
+    def spy(task, items, workers, *args, **kwargs):
+        calls.append(workers)
+        return real(task, items, workers, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "_execute_local", spy)
+    if request.param == "with workers":
+        monkeypatch.setattr(batch, "WORKER_START_SECONDS", 0.0)
+    yield calls
+    assert bool(calls) == (request.param == "with workers")
+
+
+def test_a_small_run_starts_no_worker_process(tmp_path, monkeypatch):
+    make_corpus(tmp_path / "src", 30)
+    started = []
+    monkeypatch.setattr(batch, "_execute_local", lambda *a, **k: started.append(a))
+    summary = run_validate([tmp_path / "src"], jobs=2)
+    assert summary.total == 30 and started == []  # 30 files take less than a worker's start
+
+
+def test_workers_join_this_process_when_the_rest_is_long(tmp_path, monkeypatch):
+    make_corpus(tmp_path / "src", 40)
+    monkeypatch.setattr(batch, "WORKER_START_SECONDS", 0.0)
+    started = []
+    real = batch._execute_local
+    monkeypatch.setattr(batch, "_execute_local", lambda task, items, workers, *a, **k: (
+        started.append((len(items), workers, k.get("parent"))), real(task, items, workers, *a, **k))[1])
+    summary = run_validate([tmp_path / "src"], jobs=3)
+    # this process ran the first chunk, then two workers and this process shared the rest
+    assert summary.total == 40 and len(started) == 1
+    rest, workers, parent = started[0]
+    assert 0 < rest < 40 and workers == 2 and parent is True
+
+
+def test_parallel_validation_matches_the_serial_report(tmp_path, pool_calls):
     src = tmp_path / "src"
     files = make_corpus(src, 60)
     # the same xml:id in two files that land in different chunks
@@ -25,7 +68,7 @@ def test_parallel_validation_matches_the_serial_report(tmp_path):
     assert parallel.exit_code == 1 and parallel.failed == len(serial.files_with_errors())
 
 
-def test_the_bundled_edition_is_valid_in_parallel(tmp_path):
+def test_the_bundled_edition_is_valid_in_parallel(tmp_path, pool_calls):
     src = tmp_path / "tei"
     shutil.copytree(edition_dir(), src)
     shutil.copytree(schema_dir(), tmp_path / "schema")  # the files' <?xml-model?> point there
@@ -33,7 +76,7 @@ def test_the_bundled_edition_is_valid_in_parallel(tmp_path):
     assert summary.report().ok and summary.ok == 9 and summary.exit_code == 0
 
 
-def test_pointers_between_folders_of_one_input_resolve_as_in_a_serial_run(tmp_path):
+def test_pointers_between_folders_of_one_input_resolve_as_in_a_serial_run(tmp_path, pool_calls):
     src = tmp_path / "src"
     (src / "sub").mkdir(parents=True)
     (src / "reg.xml").write_text(TEI.format(id="reg").replace(
@@ -45,3 +88,19 @@ def test_pointers_between_folders_of_one_input_resolve_as_in_a_serial_run(tmp_pa
     parallel = run_validate([src], jobs=2)
     assert not any(p.rule == "pointer-outside" for p in serial.problems)
     assert parallel.report().problems == serial.problems
+
+
+def test_a_register_changed_between_two_runs_in_one_process_is_read_again(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    reg = src / "reg.xml"
+    reg.write_text(TEI.format(id="reg").replace("<p>Text of reg", '<p xml:id="r1">Text of reg'), "utf-8")
+    (src / "doc.xml").write_text(TEI.format(id="doc").replace(
+        "the ministers met", 'the <ref target="reg.xml#r1">ministers</ref> met'), "utf-8")
+    def pointer_problems():
+        return [p for p in validate([src / "doc.xml"]).problems if p.rule == "pointer-resolves"]
+
+    assert pointer_problems() == []
+    reg.write_text(TEI.format(id="reg"), "utf-8")  # r1 is gone
+    problems = pointer_problems()
+    assert len(problems) == 1 and 'xml:id="r1"' in problems[0].message

@@ -53,6 +53,27 @@ HOSTILE_XSL = """<xsl:stylesheet version="3.0" xmlns:xsl="http://www.w3.org/1999
 </xsl:stylesheet>"""
 
 
+def test_a_process_warmed_for_one_format_compiles_only_that_stylesheet():
+    # what a pool worker does: it serves one task and starts sooner with one stylesheet
+    result = _run_isolated("""
+        import importlib
+        from tei_edition import xslt
+        t = importlib.import_module("tei_edition.transform")  # the package exports a function of that name
+        from tei_edition.resources import edition_dir
+        print(xslt.warm(["text"]))
+        print(len(t.transform(edition_dir() / "communique.xml", "text")) > 1000)
+        try:
+            t.transform(edition_dir() / "communique.xml", "html")
+        except t.TransformError as exc:
+            print("REFUSED", exc.problem)
+    """)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "['text']" and lines[1] == "True"
+    assert lines[2].startswith("REFUSED") and "communique.xml" in lines[2]
+    assert "'html' was not compiled in this process" in lines[2]
+
+
 @pytest.mark.parametrize("how", ["doc", "text", "http"])
 def test_hardened_engine_refuses_files_and_network(tmp_path, how):
     (tmp_path / "hostile.xsl").write_text(HOSTILE_XSL)

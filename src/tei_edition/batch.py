@@ -49,6 +49,7 @@ CHUNK_MAX = 50  # ~3 ms of Dask overhead per task and a pipe round trip per chun
 CHECKPOINT_SECONDS = 1.0
 MAX_CRASHES = 5  # pool breaks in a row, with nothing done between, before giving up on the rest
 SMALL_RUN = 12  # with the default --jobs, fewer files than this run in-process: a worker's start costs more
+WORKER_START_SECONDS = 0.5  # a spawned worker's start (Python, imports, schemas), measured: 0.3-0.5 s
 
 OK = "ok"
 FAILED = "failed"
@@ -191,6 +192,12 @@ class Task:
 
     name = "task"
     extension: str | None = None  # output suffix, or None when the task writes nothing
+    # May the parent process run chunks too? Only for tasks without native code that
+    # could crash it (a worker's crash is retried and quarantined; the parent's is not).
+    parent_helps = False
+    # Does run() need the file's bytes? Reading and hashing them is wasted on a task that
+    # reads its files itself and keeps no journal (validate).
+    reads_input = True
 
     def fingerprint(self) -> str:
         """Everything besides the input file that decides the result (stylesheets, params...)."""
@@ -283,9 +290,11 @@ class TransformTask(Task):
         ]).encode())
 
     def warm(self) -> None:
-        from . import xslt
+        from . import formats, xslt
 
-        xslt.warm()
+        # A pool worker only ever runs this task: one stylesheet lets it start sooner.
+        # Any other process (this one, a Dask worker) may run other formats later.
+        xslt.warm([formats.get(self.fmt).stylesheet] if _IN_POOL_WORKER else None)
 
     def run(self, path: str, data: bytes) -> Outcome:
         from .loader import parse_bytes
@@ -320,6 +329,8 @@ class ValidateTask(Task):
 
     name = "validate"
     extension = None
+    parent_helps = True  # lxml and Python only
+    reads_input = False  # validate() reads the chunk's files (and the registers) itself
 
     def __init__(self, schemas: Sequence[str] | None = None, options: dict | None = None,
                  roots: Sequence[str | os.PathLike] | None = None):
@@ -558,6 +569,7 @@ class Journal:
 # --- workers ----------------------------------------------------------------
 
 _WORKER_TASK: Task | None = None
+_IN_POOL_WORKER = False  # set in processes started by _execute_local, which serve one task
 _WORKER_ERROR: Problem | None = None
 _WARM: dict[str, tuple[Task, Problem | None]] = {}
 
@@ -577,8 +589,8 @@ def _warm(task: Task) -> Problem | None:
 def _init_worker(task: Task) -> None:
     # Ctrl-C reaches the whole process group; the parent decides, workers finish their item
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    global _WORKER_TASK, _WORKER_ERROR
-    _WORKER_TASK = task
+    global _WORKER_TASK, _WORKER_ERROR, _IN_POOL_WORKER
+    _WORKER_TASK, _IN_POOL_WORKER = task, True
     _WORKER_ERROR = _warm(task)
 
 
@@ -597,6 +609,9 @@ def _run_items(task: Task, items: list[tuple[int, str, bytes | None]]) -> list[t
     results: list[tuple[int, str, Outcome]] = []
     ready: list[tuple[int, str, bytes, str]] = []
     for idx, path, data in items:
+        if data is None and not task.reads_input:
+            ready.append((idx, path, b"", ""))
+            continue
         if data is None:
             data = read_bytes(path)
             if isinstance(data, Problem):
@@ -690,7 +705,35 @@ def _pool_context():
     return mp.get_context("spawn")  # no fork: saxonche runs native threads
 
 
-def _execute_local(task: Task, items: list, workers: int, emit: Callable, stop: _Stop) -> None:
+def _execute_shared(task: Task, items: list, workers: int, emit: Callable, stop: _Stop) -> None:
+    """``workers`` processes at work, this one included, for tasks whose ``parent_helps``.
+
+    This process starts at once; worker processes are started only when the rest of
+    the run looks longer than their start, so a small run is never slower than in-process.
+    """
+    if _warm(task) is not None:
+        _execute_inline(task, items, emit, stop)  # reports the setup failure on every file
+        return
+    chunks = deque(_chunked(items, _chunk_size(len(items), workers)))
+    start, done = time.monotonic(), 0
+    while chunks and not stop.requested:
+        if workers > 1 and done:
+            rest = sum(len(c) for c in chunks) * (time.monotonic() - start) / done
+            if rest > WORKER_START_SECONDS:
+                break
+        chunk = chunks.popleft()
+        for result in _run_items(task, chunk):
+            emit(*result)
+        done += len(chunk)
+    if chunks and not stop.requested:
+        _execute_local(task, [item for chunk in chunks for item in chunk], workers - 1, emit, stop,
+                       parent=True)
+
+
+def _execute_local(task: Task, items: list, workers: int, emit: Callable, stop: _Stop,
+                   parent: bool = False) -> None:
+    """Chunks on a pool of ``workers`` spawned processes; with ``parent`` (a warmed task)
+    this process takes chunks from the back of the queue between results."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
@@ -698,7 +741,7 @@ def _execute_local(task: Task, items: list, workers: int, emit: Callable, stop: 
         return ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
                                    initializer=_init_worker, initargs=(task,))
 
-    pending = deque(_chunked(items, _chunk_size(len(items), workers)))
+    pending = deque(_chunked(items, _chunk_size(len(items), workers + parent)))
     suspects: list = []
     crashes = 0  # breaks in a row with no result in between
 
@@ -723,7 +766,12 @@ def _execute_local(task: Task, items: list, workers: int, emit: Callable, stop: 
                     broken = True
                     break
                 in_flight[future] = pending.popleft()
-            done, _ = wait(in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
+            if parent and pending and not broken:
+                for result in _run_items(task, pending.pop()):
+                    emit(*result)
+                done = {future for future in in_flight if future.done()}
+            else:
+                done, _ = wait(in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
             for future in done:
                 chunk = in_flight.pop(future)
                 try:
@@ -1023,6 +1071,8 @@ def _run_locked(job_list, task, out, journal_path, workers, force, quiet, schedu
                 _execute_dask(task, fingerprint, items, scheduler, emit, stop)
             elif workers == 0 or (auto_jobs and len(items) < SMALL_RUN):
                 _execute_inline(task, items, emit, stop)
+            elif task.parent_helps:
+                _execute_shared(task, items, min(workers, len(items)), emit, stop)
             else:
                 _execute_local(task, items, min(workers, len(items)), emit, stop)
         except KeyboardInterrupt:  # a second Ctrl-C: stop waiting for running items
@@ -1085,13 +1135,22 @@ def run_validate(inputs=None, schemas=None, jobs: int | None = None, quiet: bool
     elif isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     status: dict[str, Result] = {}
-    first_seen: dict[str, tuple[str, int]] = {}
-    duplicates: dict[str, list[Problem]] = {}
+    found_ids: dict[str, tuple] = {}
 
     def collect(result: Result) -> None:
         source = str(result.job.source)
         status[source] = Result(result.job, result.status, result.problems, result.note)
-        for value, line in result.data or ():
+        found_ids[source] = result.data or ()
+
+    roots = [p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in map(os.fspath, inputs)]
+    job_list = plan(list(inputs))
+    summary = run(job_list, ValidateTask(schemas, options, roots), None, jobs=jobs, quiet=quiet,
+                  scheduler=scheduler, progress=progress, journal=False, on_result=collect)
+    # Results arrive in any order; the first file to carry an id is the first in the run's order.
+    first_seen: dict[str, tuple[str, int]] = {}
+    duplicates: dict[str, list[Problem]] = {}
+    for source in (str(job.source) for job in job_list):
+        for value, line in found_ids.get(source, ()):
             if value not in first_seen:
                 first_seen[value] = (source, line)
                 continue
@@ -1106,9 +1165,6 @@ def run_validate(inputs=None, schemas=None, jobs: int | None = None, quiet: bool
                 f"xml:id \"{value}\" is already used at {rel} (line {other_line}); "
                 "every xml:id must be unique across the edition", where))
 
-    roots = [p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in map(os.fspath, inputs)]
-    summary = run(list(inputs), ValidateTask(schemas, options, roots), None, jobs=jobs, quiet=quiet,
-                  scheduler=scheduler, progress=progress, journal=False, on_result=collect)
     ok, failed = summary.ok, summary.failed
     changed: dict[str, Result] = {}
     for source, found in duplicates.items():

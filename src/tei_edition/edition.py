@@ -312,7 +312,7 @@ class Edition:
             if not _is_file(path):
                 doc = Problem(target, 1, 1, "error", "pointer-resolves", "no such file")
             else:
-                doc = loader.try_load(path, require_tei=False)
+                doc = _load_shared(path)
             self._extra[target] = doc
         return doc
 
@@ -399,3 +399,23 @@ def discover_roots(paths: Iterable[str | os.PathLike] | None = None) -> list[tup
 
 def _key(path: Path) -> Path:
     return Path(os.path.abspath(path))
+
+
+# Files loaded only because a pointer names them (the registers), kept across Editions
+# in this process: a batch validates a corpus chunk by chunk, each naming the same few.
+_SHARED: dict[tuple, Document | Problem] = {}
+_SHARED_MAX = 256
+
+
+def _load_shared(path: Path) -> Document | Problem:
+    try:
+        st = path.stat()
+    except OSError:
+        return loader.try_load(path, require_tei=False)
+    key = (os.path.abspath(path), st.st_ino, st.st_mtime_ns, st.st_size)
+    doc = _SHARED.get(key)
+    if doc is None:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        doc = _SHARED[key] = loader.try_load(path, require_tei=False)
+    return doc
