@@ -252,7 +252,7 @@ def _context_deps(doc) -> list[tuple[str, str]]:
     from .transform import _pointed_files
 
     folder = os.fspath(doc.path.parent)
-    names = {"edition.xml", *_pointed_files(doc)}
+    names = {"edition.xml", *_pointed_files(doc, reuse=True)}  # transform() has just scanned it
     names.discard(doc.path.name)
     deps = []
     for name in sorted(names):

@@ -9,6 +9,7 @@ edition file and the registers the document points to, found next to the documen
 from __future__ import annotations
 
 import os
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -63,7 +64,7 @@ def skip_reason(doc: Document) -> str | None:
     if k == "register":
         return "a register (no document text)"
     text = doc.root.find(f".//{_T}text")
-    if text is None or not "".join(text.itertext()).strip():
+    if text is None or not any(s.strip() for s in text.itertext()):  # stops at the first word
         return "no document text"
     return None
 
@@ -89,7 +90,23 @@ def _load_cached(path: Path) -> Document | None:
 _POINTERS = etree.XPath("//@ref | //@source | //@target | //@corresp")
 
 
-def _pointed_files(doc: Document) -> list[str]:
+# The last document scanned and its files: the batch runner asks again, right after
+# transform(), for the files to record as dependencies.
+_last_pointed: tuple = (None, [])
+
+
+def _pointed_files(doc: Document, reuse: bool = False) -> list[str]:
+    """Names of the files beside ``doc`` that its pointers name. ``reuse``: the answer of
+    the last scan if it was of this very Document (a tree edited since would be missed)."""
+    global _last_pointed
+    ref, found = _last_pointed
+    if not (reuse and ref is not None and ref() is doc):
+        found = _scan_pointed_files(doc)
+        _last_pointed = (weakref.ref(doc), found)
+    return list(found)
+
+
+def _scan_pointed_files(doc: Document) -> list[str]:
     names = set()
     for value in set(_POINTERS(doc.root)):  # mentions repeat the same few pointers
         for token in value.split():
