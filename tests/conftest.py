@@ -223,3 +223,18 @@ def _html_audit_session(tmp_path_factory):
     if problems:
         pytest.fail("generated HTML failed the allow-list audit:\n" + "\n".join(problems[:50]), pytrace=False)
 # --- end hostile input -------------------------------------------------------
+
+
+# --- Dask ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """A small distributed.LocalCluster shared by a module's tests (skipped without Dask).
+
+    Worker processes, not threads: tasks and results cross a pickle boundary as on a
+    remote cluster; single-threaded, as the README advises (Saxon holds the GIL)."""
+    distributed = pytest.importorskip("distributed")
+    # a free port for the scheduler's web server: the default 8787 may be taken
+    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
+                                  dashboard_address=":0") as cluster:
+        yield cluster
+# --- end Dask ------------------------------------------------------------------

@@ -325,19 +325,16 @@ def test_summary_line_and_quiet_printing(tmp_path, capsys):
 
 # --- Dask -------------------------------------------------------------------------
 
-def test_the_dask_path_on_a_local_cluster(tmp_path):
-    distributed = pytest.importorskip("distributed")
+def test_the_dask_path_on_a_local_cluster(tmp_path, dask_cluster):
     src = tmp_path / "src"
     make_corpus(src, 120)
     (src / "broken.xml").write_text("<TEI xmlns='http://www.tei-c.org/ns/1.0'><oops></TEI>")
-    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
-                                  dashboard_address=None) as cluster:
-        summary = run([src], FakeTask(), tmp_path / "out", scheduler=cluster.scheduler_address)
-        assert (summary.ok, summary.failed) == (120, 1)
-        assert summary.problems[0].file.endswith("broken.xml")
-        assert len(outputs(tmp_path / "out")) == 120
-        again = run([src], FakeTask(), tmp_path / "out", scheduler=cluster.scheduler_address)
-        assert (again.unchanged, again.processed) == (120, 1)  # the broken file is retried
+    summary = run([src], FakeTask(), tmp_path / "out", scheduler=dask_cluster.scheduler_address)
+    assert (summary.ok, summary.failed) == (120, 1)
+    assert summary.problems[0].file.endswith("broken.xml")
+    assert len(outputs(tmp_path / "out")) == 120
+    again = run([src], FakeTask(), tmp_path / "out", scheduler=dask_cluster.scheduler_address)
+    assert (again.unchanged, again.processed) == (120, 1)  # the broken file is retried
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):

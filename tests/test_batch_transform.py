@@ -90,11 +90,8 @@ def test_malformed_and_crashing_files_with_the_real_stylesheets(edition, tmp_pat
     batch.print_summary(summary)
 
 
-def test_real_stylesheets_on_a_dask_local_cluster(edition, tmp_path):
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
-                                  dashboard_address=None) as cluster:
-        summary = run_transform([edition], tmp_path / "out", "text", scheduler=cluster.scheduler_address)
+def test_real_stylesheets_on_a_dask_local_cluster(edition, tmp_path, dask_cluster):
+    summary = run_transform([edition], tmp_path / "out", "text", scheduler=dask_cluster.scheduler_address)
     assert (summary.ok, summary.skipped, summary.failed) == (len(DOCUMENTS), len(REGISTERS), 0)
     local = run_transform([edition], tmp_path / "local", "text", jobs=1)
     assert local.ok == len(DOCUMENTS)

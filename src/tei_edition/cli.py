@@ -46,10 +46,15 @@ def fail(message: str, code: int = 1):
 
 # --- batch options (shared by transform, validate, build) ---------------------
 
+def scheduler_option(doing: str = "Run on a Dask cluster"):
+    """--scheduler, the same for every command that can use a Dask cluster."""
+    return click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                        help=f"{doing} (pip install 'tei-edition[dask]').")
+
+
 def batch_options(command):
     """--jobs, --force, --quiet and --scheduler for commands that run over many files."""
-    command = click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
-                           help="Run on a Dask cluster (pip install 'tei-edition[dask]').")(command)
+    command = scheduler_option()(command)
     command = click.option("-q", "--quiet", is_flag=True,
                            help="No progress bar and no summary; problems are still printed.")(command)
     command = click.option("--force", is_flag=True,
@@ -91,8 +96,7 @@ def run_batch(start, quiet: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems, no summary line.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
               help="Validate in N worker processes, in chunks (for large corpora; same report).")
-@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
-              help="Validate on a Dask cluster sharing this file system (pip install 'tei-edition[dask]').")
+@scheduler_option("Validate on a Dask cluster sharing this file system")
 def validate(paths, fmt, schemas, no_xml_model, engine, quiet, jobs, scheduler):
     """Check TEI files: well-formedness, schema, Schematron rules, references.
 
@@ -285,13 +289,23 @@ def cite_cmd(doc, fmt, params):
                    "or this process for a small edition; 0 = in this process).")
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress and no closing line; problems are still printed.")
-def build_cmd(paths, out, force, base_url, jobs, quiet):
+@scheduler_option("Run the per-document transforms on a Dask cluster sharing this file system")
+def build_cmd(paths, out, force, base_url, jobs, quiet, scheduler):
     """Build the reading edition as a static site (default: the bundled edition into site/).
 
     Validates first and refuses an invalid edition, listing the problems (exit 1),
     unless --force. The transforms of each document run in worker processes for a
-    large edition (see --jobs). Open the result with: python -m http.server -d site
+    large edition (see --jobs), or on a Dask cluster (see --scheduler). Every file
+    is written by this process, so the site is the same either way.
+    Open the result with: python -m http.server -d site
+
+    \b
+    Examples:
+      tei-edition build                                   the bundled edition into site/
+      tei-edition build tei/ -o site/ --base-url https://example.org/edition
+      tei-edition build tei/ -o site/ --scheduler tcp://A:8786   transforms on a Dask cluster
     """
+    from .batch import BatchError
     from .site import build
 
     if base_url and not base_url.startswith(("http://", "https://")):
@@ -303,7 +317,11 @@ def build_cmd(paths, out, force, base_url, jobs, quiet):
             click.echo(f"\r\033[K{step}", nl=False, err=True)
     try:
         result = build(list(paths) or None, out, force=force, base_url=base_url, progress=progress,
-                       jobs=jobs, quiet=quiet)
+                       jobs=jobs, quiet=quiet, scheduler=scheduler)
+    except BatchError as exc:  # no Dask, or the scheduler cannot be reached
+        if progress:
+            click.echo("\r\033[K", nl=False, err=True)  # the error starts a clean line
+        fail(str(exc), 2)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except OSError as exc:

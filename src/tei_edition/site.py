@@ -308,11 +308,14 @@ def _load_all(paths: Iterable) -> tuple[list[Document], list[Problem]]:
 
 
 def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = "",
-            jobs: int | None = None, quiet: bool = False) -> SiteData:
+            jobs: int | None = None, quiet: bool = False, scheduler=None) -> SiteData:
     """Read the edition at ``paths`` (default: the bundled one) into ``SiteData``.
 
     ``jobs``: worker processes for the per-document transforms (default: the batch
     runner decides, in this process for a small edition; 0 = in this process).
+    ``scheduler``: run those transforms on a Dask cluster instead, given as a
+    ``tcp://host:port`` address or a ``distributed.Client``; raises
+    :class:`~tei_edition.batch.BatchError` when it cannot be used.
     """
     from .edition import classify
     from .resources import edition_dir
@@ -341,7 +344,8 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
                   key=lambda d: (header_date(d), names[d.path]))
     order += [names[d.path] for d in rest]
     summaries = {doc_ids.get(k, k): v for k, v in edition.summaries}
-    outputs, failures = run_transforms([by_name[n] for n in order], base_url, jobs=jobs, quiet=quiet)
+    outputs, failures = run_transforms([by_name[n] for n in order], base_url, jobs=jobs, quiet=quiet,
+                                       scheduler=scheduler)
     pages = []
     for name in order:
         doc = by_name[name]
@@ -418,9 +422,14 @@ class SiteTask(Task):
 
 
 def run_transforms(documents: list[Document], base_url: str = "", *, jobs: int | None = None,
-                   quiet: bool = False) -> tuple[dict[str, dict | None], dict[str, tuple[Problem, ...]]]:
+                   quiet: bool = False, scheduler=None
+                   ) -> tuple[dict[str, dict | None], dict[str, tuple[Problem, ...]]]:
     """Every document's transform outputs through the batch runner, keyed by path; and,
-    for a document whose run failed as a whole (a worker crashed), the problems why."""
+    for a document whose run failed as a whole (a worker crashed), the problems why.
+
+    ``scheduler`` (an address or a ``distributed.Client``): the transforms run on that
+    Dask cluster; the workers only send back text, nothing is written there.
+    """
     from .batch import BatchError, FAILED, run
 
     outputs: dict[str, dict | None] = {}
@@ -438,10 +447,12 @@ def run_transforms(documents: list[Document], base_url: str = "", *, jobs: int |
     if not job_list:
         return outputs, failures
     try:
-        summary = run(job_list, SiteTask(base_url), None, jobs=jobs, quiet=quiet, journal=False,
-                      on_result=keep)
-    except BatchError:  # cannot start workers at all: document_page transforms in this process
-        return {}, {}
+        summary = run(job_list, SiteTask(base_url), None, jobs=jobs, quiet=quiet, scheduler=scheduler,
+                      journal=False, on_result=keep)
+    except BatchError:
+        if scheduler is not None:
+            raise  # the cluster was asked for: building here instead would hide the mistake
+        return {}, {}  # cannot start workers at all: document_page transforms in this process
     if summary.interrupted:
         raise KeyboardInterrupt
     return outputs, failures
@@ -1702,11 +1713,14 @@ class SiteWriteError(Exception):
 def build(paths: Iterable | None = None, out: str | Path = "site", *, force: bool = False,
           base_url: str = "", validate: bool = True,
           progress: Callable[[int, int, str], None] | None = None,
-          jobs: int | None = None, quiet: bool = False) -> BuildResult:
+          jobs: int | None = None, quiet: bool = False, scheduler=None) -> BuildResult:
     """Validate, then build the site into ``out``; refuse an invalid edition unless ``force``.
 
     ``jobs``: worker processes for the per-document transforms (see :func:`collect`);
+    ``scheduler``: a Dask cluster for them instead (an address or a ``distributed.Client``;
+    every file is still written here, so the site is the same);
     ``quiet``: no progress bar from them.
+    Raises :class:`~tei_edition.batch.BatchError` when the scheduler cannot be used.
     """
     from .resources import edition_dir
 
@@ -1724,7 +1738,8 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
                   f"{len(report.files_with_errors())} file(s)); the pages may be wrong or incomplete.")
     if progress:
         progress(0, 0, "reading the edition and running the transforms")
-    data = collect(paths, base_url=base_url or "", banner=banner, jobs=jobs, quiet=quiet)
+    data = collect(paths, base_url=base_url or "", banner=banner, jobs=jobs, quiet=quiet,
+                   scheduler=scheduler)
     pages = plan(data)
     written = []
     try:
