@@ -860,12 +860,12 @@ def _connect(scheduler):
         raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
 
 
-def _execute_dask(task: Task, fingerprint: str, items: list, scheduler, emit: Callable, stop: _Stop) -> None:
+def _execute_dask(task: Task, fingerprint: str, items: list, client, owned: bool, emit: Callable,
+                  stop: _Stop) -> None:
     from concurrent.futures import FIRST_COMPLETED, wait
 
     from .loader import read_bytes
 
-    client, owned = _connect(scheduler)
     executor = client.get_executor(pure=False)  # concurrent.futures futures over Dask ones
     try:
         workers = max(1, sum(client.nthreads().values()))
@@ -1033,6 +1033,8 @@ def _run_locked(job_list, task, out, journal_path, workers, force, quiet, schedu
         else:
             items.append((idx, str(job.source), None))
 
+    # the cluster first: an unreachable one is reported before any progress bar is drawn
+    client, owned = _connect(scheduler) if scheduler is not None and items else (None, False)
     show = (not quiet) and (sys.stderr.isatty() if progress is None else progress)
     bar = _Progress(len(items), task.name, show)
     last_save = [time.monotonic()]
@@ -1067,8 +1069,8 @@ def _run_locked(job_list, task, out, journal_path, workers, force, quiet, schedu
         try:
             if not items:
                 pass
-            elif scheduler is not None:
-                _execute_dask(task, fingerprint, items, scheduler, emit, stop)
+            elif client is not None:
+                _execute_dask(task, fingerprint, items, client, owned, emit, stop)
             elif workers == 0 or (auto_jobs and len(items) < SMALL_RUN):
                 _execute_inline(task, items, emit, stop)
             elif task.parent_helps:
