@@ -323,6 +323,23 @@ def test_summary_line_and_quiet_printing(tmp_path, capsys):
     assert s.docs_per_s > 0 and s.to_dict()["failed"] == 1
 
 
+class BrokenSetupTask(FakeTask):
+    def warm(self) -> None:
+        from tei_edition.problems import ERROR, Problem, ProblemError
+
+        raise ProblemError(Problem("broken.xsl", 3, 7, ERROR, "XTSE0650", "no template named te:x"))
+
+
+def test_one_setup_error_met_by_every_file_is_printed_once(tmp_path, capsys):
+    make_corpus(tmp_path / "src", 5)
+    s = run([tmp_path / "src"], BrokenSetupTask(), tmp_path / "out", jobs=0, quiet=True)
+    batch.print_summary(s)
+    err = capsys.readouterr().err.splitlines()
+    assert s.failed == 5
+    hits = [line for line in err if "broken.xsl:3:7: error: no template named te:x" in line]
+    assert hits == ["broken.xsl:3:7: error: no template named te:x [XTSE0650] (reported 5 times: once per file)"]
+
+
 # --- Dask -------------------------------------------------------------------------
 
 def test_the_dask_path_on_a_local_cluster(tmp_path, dask_cluster):

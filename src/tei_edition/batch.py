@@ -41,7 +41,7 @@ from .fsutil import (
     sync_folder,
     write_atomic,
 )
-from .problems import ERROR, WARNING, Problem
+from .problems import ERROR, WARNING, Problem, echo_once
 
 JOURNAL_NAME = ".tei-edition-journal.json"
 JOURNAL_VERSION = 2
@@ -1192,13 +1192,14 @@ def print_summary(summary: Summary, *, quiet: bool = False, file=None) -> None:
     def shown(problem: Problem) -> str:
         return str(dataclasses.replace(problem, file=display_path(problem.file)))
 
+    lines = []
     for result in summary.results:
         for problem in result.problems:
             if problem.severity == ERROR or not quiet:
-                click.echo(shown(problem), err=err, file=file)
+                lines.append(shown(problem))
         if result.status == SKIPPED and not quiet and not result.problems:
-            click.echo(f"tei-edition: note: {display_path(result.job.source)}: skipped: {result.note}",
-                       err=err, file=file)
+            lines.append(f"tei-edition: note: {display_path(result.job.source)}: skipped: {result.note}")
+    echo_once(lines, lambda line: click.echo(line, err=err, file=file))
     for problem in summary.notes:
         click.echo(shown(problem), err=err, file=file)
     if summary.removed_temp_files and not quiet:

@@ -306,6 +306,7 @@ def build_cmd(paths, out, force, base_url, jobs, quiet, scheduler):
       tei-edition build tei/ -o site/ --scheduler tcp://A:8786   transforms on a Dask cluster
     """
     from .batch import BatchError
+    from .problems import echo_once
     from .site import build
 
     if base_url and not base_url.startswith(("http://", "https://")):
@@ -338,9 +339,8 @@ def build_cmd(paths, out, force, base_url, jobs, quiet, scheduler):
     if not result.report.ok:
         click.echo(f"warning: built from an invalid edition ({result.report.summary()}); "
                    "every page carries a banner", err=True)
-    for note in result.notes:
-        if note.severity == "error" or not quiet:
-            click.echo(str(note), err=True)
+    echo_once((str(note) for note in result.notes if note.severity == "error" or not quiet),
+              lambda line: click.echo(line, err=True))
     if not quiet:
         pages = sum(f.endswith(".html") for f in result.files)
         click.echo(f"built {pages} pages ({len(result.files)} files) in {result.out}/ "

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 ERROR = "error"
 WARNING = "warning"
@@ -87,3 +88,10 @@ class Report:
             },
             "valid": self.ok,
         }
+
+
+def echo_once(lines: Iterable[str], echo: Callable[[str], None]) -> None:
+    """Echo each distinct line once, in first-seen order. A repeated line (one stylesheet
+    error met by every file of a batch) is shown once, saying how many times it came."""
+    for line, n in Counter(lines).items():
+        echo(line if n == 1 else f"{line} (reported {n} times: once per file)")
