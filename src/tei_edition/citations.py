@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import warnings
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -40,6 +41,10 @@ def style_path(style: str) -> str:
 
 _CSL = "{http://purl.org/net/xbiblio/csl}"
 _style_cache: dict[str, bytes] = {}
+# Compiled styles, reused: a bibliography attaches itself to its style while it renders,
+# so one formats at a time.
+_compiled: dict[str, object] = {}
+_lock = threading.Lock()
 
 
 def _style_source(style: str):
@@ -86,10 +91,12 @@ def format_citation(csl_items: str | Iterable[Mapping], style: str = "chicago", 
     if not items:
         return ""
     fmt = formatter.html if output == "html" else formatter.plain
-    with warnings.catch_warnings():
+    with _lock, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # citeproc-py warns about CSL variables it does not use
         source = CiteProcJSON([_for_citeproc(i) for i in items])
-        csl = CitationStylesStyle(_style_source(style), validate=False)
+        csl = _compiled.get(style)
+        if csl is None:  # compiling a style costs more than formatting an entry
+            csl = _compiled[style] = CitationStylesStyle(_style_source(style), validate=False)
         entries = []
         for item in items:
             bib = CitationStylesBibliography(csl, source, fmt)

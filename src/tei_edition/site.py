@@ -355,12 +355,20 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
                                          outputs=outputs.get(str(doc.path)))
         pages.append(page)
         notes.extend(page_notes)
-    cites = format_citations([p.csl for p in pages])
+    # the citations the workers formatted; the rest (a document run here) are formatted now
+    cites = [(outputs.get(str(by_name[n].path)) or {}).get(CITATIONS) for n in order]
+    missing = [i for i, c in enumerate(cites) if c is None]
+    if missing:
+        for i, c in zip(missing, format_citations([pages[i].csl for i in missing])):
+            cites[i] = c
     pages = [dataclasses.replace(p, citations=tuple(c)) for p, c in zip(pages, cites)]
     return SiteData(edition, tuple(pages), tuple(entries), banner, base_url.rstrip("/"), tuple(notes))
 
 
 # --- the per-document transforms, in worker processes --------------------------------------
+
+CITATIONS = "citations"  # key of a document's formatted citations among its transform outputs
+
 
 def _meta_params(base_url: str) -> dict:
     # the permalink in citations: {base-url}{xml:id}.html (see xslt/common/metadata.xsl)
@@ -374,8 +382,10 @@ def site_transforms(base_url: str = "") -> list[tuple[str, dict]]:
     return [("html", {"fragment": "yes", "standalone": "no"})] + [(fmt, meta) for _e, fmt, _l, _m in DOWNLOADS]
 
 
-def transform_outputs(doc: Document, base_url: str = "") -> dict[str, str | Problem] | None:
-    """Each site format's output text, or the Problem that stopped it (None: no transform module)."""
+def transform_outputs(doc: Document, base_url: str = "") -> dict[str, object] | None:
+    """Each site format's output text, or the Problem that stopped it (None: no transform
+    module); and under ``CITATIONS`` the page's formatted citations, [(style label, HTML)]:
+    citeproc-py takes ~50 ms a document, so it runs here, in the workers."""
     try:
         from .transform import transform
     except ImportError:
@@ -388,6 +398,8 @@ def transform_outputs(doc: Document, base_url: str = "") -> dict[str, str | Prob
             problem = getattr(exc, "problem", None)
             out[fmt] = problem if isinstance(problem, Problem) else Problem(
                 str(doc.path), 1, 1, ERROR, "transform", str(exc) or type(exc).__name__)
+    item, _problems = csl_item(doc, _meta_params(base_url), out)  # document_page reports them
+    out[CITATIONS] = format_citations([item])[0] if item is not None else []
     return out
 
 
@@ -1066,8 +1078,8 @@ def csl_item(doc: Document, params: dict | None = None,
 def format_citations(items: list[dict]) -> list[list[tuple[str, str]]]:
     """Chicago and MLA for every item, through tei_edition.citations (citeproc-py).
 
-    One call per style for all documents: compiling a style costs more than formatting.
-    Returns, per item, [(style label, HTML)].
+    Returns, per item, [(style label, HTML)]. Each style is compiled once per process
+    (see tei_edition.citations); a site's workers format their own documents' citations.
     """
     out: list[list[tuple[str, str]]] = [[] for _ in items]
     if not items:
