@@ -51,11 +51,16 @@
 
   <xsl:template match="/">
     <xsl:variable name="tei" select="(tei:TEI, tei:teiCorpus/tei:TEI)[1]"/>
-    <xsl:variable name="article" as="element()">
-      <xsl:apply-templates select="$tei" mode="te:article"/>
-    </xsl:variable>
+    <!-- The record is made once, for the title and the article header, and only what they show
+         (te:meta takes the correspondents from the source). -->
+    <xsl:variable name="record" select="te:record($tei, false())"/>
     <xsl:choose>
       <xsl:when test="$fragment = ('yes', 'true', '1')">
+        <xsl:variable name="article" as="element()">
+          <xsl:apply-templates select="$tei" mode="te:article">
+            <xsl:with-param name="record" select="$record"/>
+          </xsl:apply-templates>
+        </xsl:variable>
         <xsl:sequence select="$article"/>
       </xsl:when>
       <xsl:otherwise>
@@ -65,13 +70,18 @@
           <head>
             <meta charset="utf-8"/>
             <meta name="viewport" content="width=device-width, initial-scale=1"/>
-            <title><xsl:value-of select="te:record($tei)/te:title"/></title>
+            <title><xsl:value-of select="$record/te:title"/></title>
             <xsl:if test="te:safe-url($css) != ''">
               <link rel="stylesheet" href="{te:safe-url($css)}"/>
             </xsl:if>
           </head>
           <body class="tei-page">
-            <main id="{$gen-id-prefix}main"><xsl:sequence select="$article"/></main>
+            <!-- Straight into the page: an article built in a variable is copied once more. -->
+            <main id="{$gen-id-prefix}main">
+              <xsl:apply-templates select="$tei" mode="te:article">
+                <xsl:with-param name="record" select="$record"/>
+              </xsl:apply-templates>
+            </main>
           </body>
         </html>
       </xsl:otherwise>
@@ -79,7 +89,7 @@
   </xsl:template>
 
   <xsl:template match="tei:TEI" mode="te:article">
-    <xsl:variable name="record" select="te:record(.)"/>
+    <xsl:param name="record" as="element(te:record)" select="te:record(., false())"/>
     <xsl:variable name="id" select="string($record/@id)"/>
     <article class="tei-document tei-type-{te:class-token($record/@type)}" id="{te:html-id($id)}" data-doc="{$id}">
       <xsl:call-template name="te:lang"/>
@@ -91,6 +101,8 @@
         <xsl:for-each select="tei:text/@xml:lang"><xsl:attribute name="lang" select="."/></xsl:for-each>
         <xsl:apply-templates select="tei:text/node()" mode="te:html"/>
       </div>
+      <!-- A note's content is rendered here, away from its marker: it starts again outside any
+           phrasing content or link (the tunnel parameters' defaults, see te:children). -->
       <xsl:variable name="notes" select="te:notes(tei:text)"/>
       <xsl:if test="$notes">
         <section class="tei-notes" role="doc-endnotes" aria-label="Notes">
@@ -161,6 +173,14 @@
 
   <!-- ===== mode te:html: the reading text ===== -->
 
+  <!-- Facts about an element travel down as tunnel parameters, set by te:children for the
+       children it renders (walking the ancestors of every element was most of the time):
+         te:phrasing  it is inside HTML phrasing content (the value of te:phrasing);
+         te:in-link   it is inside a link (see te:is-link);
+         te:inline    it is known to be inline (true: te:is-inline need not be asked again;
+                      false: not known).
+       All start false, for the text and for each note in the endnotes. -->
+
   <xsl:template name="te:lang">
     <xsl:if test="@xml:lang"><xsl:attribute name="lang" select="@xml:lang"/></xsl:if>
   </xsl:template>
@@ -170,30 +190,64 @@
     <xsl:param name="class" as="xs:string" select="'tei-' || te:class-token(local-name())"/>
     <xsl:for-each select="te:own-id(.)"><xsl:attribute name="id" select="."/></xsl:for-each>
     <xsl:call-template name="te:lang"/>
-    <xsl:attribute name="class" select="string-join(($class,
+    <xsl:attribute name="class" select="if (empty(@rend | @type)) then $class else string-join(($class,
       for $r in tokenize(normalize-space(@rend), ' ') return 'rend-' || te:class-token($r),
       for $t in @type return 'type-' || te:class-token($t)), ' ')"/>
   </xsl:template>
 
+  <!-- The child nodes (default: all) in mode te:html, told what this element makes of them:
+       phrasing content when it is inline or renders as a p/heading (te:phrasing's rule), a link
+       when it is one (links outside a note do not count inside it, see te:is-link), and inline
+       when this element is inline and no note (what an inline element renders holds no block)
+       or is a paragraph holding only inline content. $inline: te:is-inline(.), when the
+       template knows it; the paragraph templates pass $phrasing and $children-inline. -->
+  <xsl:template name="te:children">
+    <xsl:param name="nodes" as="node()*" select="node()"/>
+    <xsl:param name="inline" as="xs:boolean?" select="()"/>
+    <xsl:param name="te:phrasing" as="xs:boolean" select="false()" tunnel="yes"/>
+    <xsl:param name="te:in-link" as="xs:boolean" select="false()" tunnel="yes"/>
+    <xsl:param name="phrasing" as="xs:boolean" select="$te:phrasing or ($inline, te:is-inline(.))[1]
+      or (local-name() = $te:para-names and te:renders-para(.))"/>
+    <xsl:param name="children-inline" as="xs:boolean" select="$inline and not(self::tei:note)"/>
+    <xsl:apply-templates select="$nodes" mode="te:html">
+      <xsl:with-param name="te:phrasing" tunnel="yes" select="$phrasing"/>
+      <xsl:with-param name="te:in-link" tunnel="yes" select="not(self::tei:note) and ($te:in-link or te:is-link(.))"/>
+      <xsl:with-param name="te:inline" tunnel="yes" select="$children-inline"/>
+    </xsl:apply-templates>
+  </xsl:template>
+
+  <!-- An element that is $tag when inline, else a div (it holds blocks), with the common
+       attributes; $nodes: the children to render. -->
+  <xsl:template name="te:inline-element">
+    <xsl:param name="tag" as="xs:string"/>
+    <xsl:param name="nodes" as="node()*" select="node()"/>
+    <xsl:param name="te:inline" as="xs:boolean" select="false()" tunnel="yes"/>
+    <xsl:variable name="inline" select="$te:inline or te:is-inline(.)"/>
+    <xsl:element name="{if ($inline) then $tag else 'div'}">
+      <xsl:call-template name="te:attrs"/>
+      <xsl:call-template name="te:children">
+        <xsl:with-param name="nodes" select="$nodes"/>
+        <xsl:with-param name="inline" select="$inline"/>
+      </xsl:call-template>
+    </xsl:element>
+  </xsl:template>
+
   <!-- Unknown or container elements: a div when they hold blocks, else a span. Text is kept. -->
   <xsl:template match="*" mode="te:html">
-    <xsl:element name="{if (te:is-inline(.)) then 'span' else 'div'}">
-      <xsl:call-template name="te:attrs"/>
-      <xsl:apply-templates mode="te:html"/>
-    </xsl:element>
+    <xsl:call-template name="te:inline-element"><xsl:with-param name="tag" select="'span'"/></xsl:call-template>
   </xsl:template>
 
   <xsl:template match="tei:text | tei:body | tei:front | tei:back" mode="te:html">
     <div>
       <xsl:call-template name="te:attrs"/>
-      <xsl:apply-templates mode="te:html"/>
+      <xsl:call-template name="te:children"/>
     </div>
   </xsl:template>
 
   <xsl:template match="tei:div | tei:div1 | tei:div2 | tei:div3 | tei:div4 | tei:div5 | tei:div6 | tei:div7" mode="te:html">
     <section>
       <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-div'"/></xsl:call-template>
-      <xsl:apply-templates mode="te:html"/>
+      <xsl:call-template name="te:children"/>
     </section>
   </xsl:template>
 
@@ -205,7 +259,8 @@
     'titlePart', 'docTitle', 'bibl', 'castItem', 'figDesc', 'item', 'row', 'cell')"/>
 
   <!-- Does this element sit inside HTML phrasing content (an inline element or a rendered p/heading)?
-       A note is rendered in the endnotes, so only its own ancestors below the note count. -->
+       A note is rendered in the endnotes, so only its own ancestors below the note count.
+       Templates get this as the tunnel parameter te:phrasing; the function serves te:tabular. -->
   <xsl:function name="te:phrasing" as="xs:boolean">
     <xsl:param name="el" as="element()"/>
     <xsl:variable name="note" select="$el/ancestor::tei:note[not(@place = 'inline')][1]"/>
@@ -235,31 +290,44 @@
     <xsl:sequence select="if (te:is-inline($el)) then $tag else 'div'"/>
   </xsl:function>
 
-  <xsl:function name="te:para-tag" as="xs:string">
-    <xsl:param name="el" as="element()"/>
-    <xsl:param name="tag" as="xs:string"/>
-    <xsl:sequence select="if (te:phrasing($el)) then 'span' else if (te:is-inline-content($el)) then $tag else 'div'"/>
-  </xsl:function>
+  <!-- A paragraph-like element or an inline note (not an item of a list, nor a row or cell of an
+       HTML table, which have their own templates): $tag when it holds only inline content, else
+       a div; a span in phrasing content. Its content is phrasing when it is inline or renders as
+       $tag, and its element children are inline when it holds only inline content. -->
+  <xsl:template name="te:para">
+    <xsl:param name="tag" as="xs:string" select="'p'"/>
+    <xsl:param name="class" as="xs:string" select="'tei-' || te:class-token(local-name())"/>
+    <xsl:param name="id" as="xs:string?" select="()"/>
+    <xsl:param name="data-n" as="xs:integer?" select="()"/>
+    <xsl:param name="te:phrasing" as="xs:boolean" select="false()" tunnel="yes"/>
+    <xsl:variable name="inline-content" select="te:is-inline-content(.)"/>
+    <xsl:element name="{if ($te:phrasing) then 'span' else if ($inline-content) then $tag else 'div'}">
+      <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="$class"/></xsl:call-template>
+      <xsl:if test="exists($id)"><xsl:attribute name="id" select="$id"/></xsl:if>
+      <xsl:if test="exists($data-n)"><xsl:attribute name="data-n" select="$data-n"/></xsl:if>
+      <xsl:call-template name="te:children">
+        <xsl:with-param name="phrasing" select="$te:phrasing or $inline-content or te:is-inline(.)"/>
+        <xsl:with-param name="children-inline" select="$inline-content"/>
+      </xsl:call-template>
+    </xsl:element>
+  </xsl:template>
 
   <xsl:template match="tei:head" mode="te:html">
     <xsl:variable name="depth" select="count(ancestor::*[starts-with(local-name(), 'div')]) + 1"/>
-    <xsl:variable name="h" select="if (parent::tei:list or parent::tei:lg or parent::tei:figure or parent::tei:table)
-      then 'p' else 'h' || min((max((2, $depth)), 6))"/>
-    <xsl:element name="{te:para-tag(., $h)}">
-      <xsl:call-template name="te:attrs"/>
-      <xsl:apply-templates mode="te:html"/>
-    </xsl:element>
+    <xsl:call-template name="te:para">
+      <xsl:with-param name="tag" select="if (parent::tei:list or parent::tei:lg or parent::tei:figure or parent::tei:table)
+        then 'p' else 'h' || min((max((2, $depth)), 6))"/>
+    </xsl:call-template>
   </xsl:template>
 
   <!-- Paragraphs carry an anchor: the source id, else tei-p-{n} (n counts the paragraphs of the text). -->
   <xsl:template match="tei:p | tei:ab" mode="te:html">
     <xsl:variable name="n" select="($te:paragraph-numbers(generate-id(.)), 0)[1]"/>
-    <xsl:element name="{te:para-tag(., 'p')}">
-      <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-p'"/></xsl:call-template>
-      <xsl:if test="empty(te:own-id(.))"><xsl:attribute name="id" select="$gen-id-prefix || 'p-' || $n"/></xsl:if>
-      <xsl:attribute name="data-n" select="$n"/>
-      <xsl:apply-templates mode="te:html"/>
-    </xsl:element>
+    <xsl:call-template name="te:para">
+      <xsl:with-param name="class" select="'tei-p'"/>
+      <xsl:with-param name="id" select="if (empty(te:own-id(.))) then $gen-id-prefix || 'p-' || $n else ()"/>
+      <xsl:with-param name="data-n" select="$n"/>
+    </xsl:call-template>
   </xsl:template>
 
   <!-- Paragraph numbers in document order over the text, computed once (xsl:number per
@@ -274,19 +342,18 @@
   </xsl:function>
 
   <xsl:template match="tei:opener | tei:closer | tei:postscript | tei:epigraph | tei:argument | tei:lg | tei:floatingText | tei:address" mode="te:html">
-    <xsl:element name="{te:tag(., 'span')}"><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></xsl:element>
+    <xsl:call-template name="te:inline-element"><xsl:with-param name="tag" select="'span'"/></xsl:call-template>
   </xsl:template>
 
   <xsl:template match="tei:dateline | tei:salute | tei:signed | tei:byline | tei:trailer | tei:docDate | tei:docAuthor
                        | tei:l | tei:addrLine | tei:speaker | tei:stage | tei:label | tei:fw | tei:docImprint | tei:titlePart
                        | tei:docTitle | tei:castItem | tei:figDesc | tei:item | tei:row | tei:cell" mode="te:html">
-    <xsl:element name="{te:para-tag(., 'p')}">
-      <xsl:call-template name="te:attrs"/>
-      <xsl:apply-templates mode="te:html"/>
-    </xsl:element>
+    <xsl:call-template name="te:para"/>
   </xsl:template>
 
-  <!-- Runs of items become ul/ol; anything else in the list (head, loose text) stays in its place. -->
+  <!-- Runs of items become ul/ol; anything else in the list (head, loose text) stays in its place.
+       A list is a container, no link and never inline: its children get the tunnel parameters
+       unchanged. -->
   <xsl:template match="tei:list" mode="te:html">
     <xsl:variable name="list" select="."/>
     <xsl:element name="{te:tag(., 'div')}">
@@ -304,57 +371,58 @@
     </xsl:element>
   </xsl:template>
   <xsl:template match="tei:list/tei:item" mode="te:html" priority="2">
-    <li><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></li>
+    <li><xsl:call-template name="te:attrs"/><xsl:call-template name="te:children"/></li>
   </xsl:template>
 
   <xsl:template match="tei:table[te:tabular(.)]" mode="te:html" priority="2">
     <table><xsl:call-template name="te:attrs"/>
-      <xsl:for-each select="tei:head[1]"><caption><xsl:apply-templates mode="te:html"/></caption></xsl:for-each>
-      <tbody><xsl:apply-templates select="tei:row" mode="te:html"/></tbody>
+      <xsl:for-each select="tei:head[1]"><caption><xsl:call-template name="te:children"/></caption></xsl:for-each>
+      <tbody><xsl:call-template name="te:children"><xsl:with-param name="nodes" select="tei:row"/></xsl:call-template></tbody>
     </table>
-    <xsl:apply-templates select="tei:head[position() gt 1]" mode="te:html"/>
+    <xsl:call-template name="te:children"><xsl:with-param name="nodes" select="tei:head[position() gt 1]"/></xsl:call-template>
   </xsl:template>
   <xsl:template match="tei:table[te:tabular(.)]/tei:row" mode="te:html" priority="2">
-    <tr><xsl:apply-templates select="tei:cell" mode="te:html"/></tr>
+    <tr><xsl:call-template name="te:children"><xsl:with-param name="nodes" select="tei:cell"/></xsl:call-template></tr>
   </xsl:template>
   <xsl:template match="tei:table[te:tabular(.)]/tei:row/tei:cell" mode="te:html" priority="2">
-    <td><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></td>
+    <td><xsl:call-template name="te:attrs"/><xsl:call-template name="te:children"/></td>
   </xsl:template>
 
   <!-- Quotations: blockquote citing its source when it holds blocks, else q. -->
   <xsl:template match="tei:quote | tei:q | tei:said | tei:cit" mode="te:html">
+    <xsl:param name="te:inline" as="xs:boolean" select="false()" tunnel="yes"/>
+    <xsl:variable name="inline" select="$te:inline or te:is-inline(.)"/>
     <xsl:variable name="cite" select="if (@source) then te:document-href(@source) else ''"/>
-    <xsl:element name="{if (te:is-inline(.)) then 'q' else 'blockquote'}">
+    <xsl:element name="{if ($inline) then 'q' else 'blockquote'}">
       <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-quote'"/></xsl:call-template>
       <xsl:if test="$cite != ''"><xsl:attribute name="cite" select="$cite"/></xsl:if>
       <xsl:if test="@source"><xsl:attribute name="data-source" select="normalize-space(@source)"/></xsl:if>
-      <xsl:apply-templates mode="te:html"/>
+      <xsl:call-template name="te:children"><xsl:with-param name="inline" select="$inline"/></xsl:call-template>
     </xsl:element>
-    <xsl:if test="$cite != '' and not(te:is-inline(.))">
+    <xsl:if test="$cite != '' and not($inline)">
       <p class="tei-quote-source"><a href="{$cite}">Source of the quotation</a></p>
     </xsl:if>
   </xsl:template>
   <xsl:template match="tei:soCalled" mode="te:html">
-    <q><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></q>
+    <q><xsl:call-template name="te:attrs"/><xsl:call-template name="te:children"/></q>
   </xsl:template>
 
   <xsl:template match="tei:foreign | tei:term[@xml:lang]" mode="te:html">
-    <xsl:element name="{te:tag(., 'i')}"><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></xsl:element>
+    <xsl:call-template name="te:inline-element"><xsl:with-param name="tag" select="'i'"/></xsl:call-template>
   </xsl:template>
   <xsl:template match="tei:title" mode="te:html">
-    <xsl:element name="{te:tag(., 'cite')}"><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></xsl:element>
+    <xsl:call-template name="te:inline-element"><xsl:with-param name="tag" select="'cite'"/></xsl:call-template>
   </xsl:template>
   <xsl:template match="tei:emph" mode="te:html">
-    <xsl:element name="{te:tag(., 'em')}"><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></xsl:element>
+    <xsl:call-template name="te:inline-element"><xsl:with-param name="tag" select="'em'"/></xsl:call-template>
   </xsl:template>
   <xsl:template match="tei:hi" mode="te:html">
     <xsl:variable name="r" select="lower-case(string(@rend))"/>
-    <xsl:element name="{te:tag(., if (matches($r, 'ital')) then 'i' else if (matches($r, 'bold')) then 'b'
-      else if (matches($r, 'sup')) then 'sup' else if (matches($r, 'sub')) then 'sub'
-      else if (matches($r, 'under')) then 'u' else 'span')}">
-      <xsl:call-template name="te:attrs"/>
-      <xsl:apply-templates mode="te:html"/>
-    </xsl:element>
+    <xsl:call-template name="te:inline-element">
+      <xsl:with-param name="tag" select="if (contains($r, 'ital')) then 'i' else if (contains($r, 'bold')) then 'b'
+        else if (contains($r, 'sup')) then 'sup' else if (contains($r, 'sub')) then 'sub'
+        else if (contains($r, 'under')) then 'u' else 'span'"/>
+    </xsl:call-template>
   </xsl:template>
 
   <!-- Mentions link to their register entries. -->
@@ -363,19 +431,20 @@
     <xsl:call-template name="te:entity-link"/>
   </xsl:template>
   <xsl:template match="tei:persName | tei:placeName | tei:orgName | tei:rs | tei:name" mode="te:html">
-    <span><xsl:call-template name="te:attrs"/><xsl:apply-templates mode="te:html"/></span>
+    <span><xsl:call-template name="te:attrs"/><xsl:call-template name="te:children"/></span>
   </xsl:template>
 
   <xsl:template name="te:entity-link">
     <xsl:param name="content" as="item()*" select="()"/>
+    <xsl:param name="te:in-link" as="xs:boolean" select="false()" tunnel="yes"/>
+    <xsl:param name="te:inline" as="xs:boolean" select="false()" tunnel="yes"/>
+    <xsl:variable name="inline" select="$te:inline or te:is-inline(.)"/>
     <xsl:variable name="type" select="
       if (self::tei:persName) then 'person' else if (self::tei:placeName) then 'place'
       else if (self::tei:orgName) then 'org' else if (@type) then te:class-token(@type)
       else te:class-token(local-name())"/>
-    <xsl:variable name="href" select="if (not(@ref) or te:in-link(.)) then ''
-      else if (te:points-to-document(.)) then te:document-href(@ref)
-      else ($te:register-hrefs(string(@ref)), te:register-href(@ref))[1]"/>
-    <xsl:element name="{if (not(te:is-inline(.))) then 'div' else if ($href != '') then 'a' else 'span'}">
+    <xsl:variable name="href" select="if (not(@ref) or $te:in-link) then '' else te:mention-href(.)"/>
+    <xsl:element name="{if (not($inline)) then 'div' else if ($href != '') then 'a' else 'span'}">
       <xsl:for-each select="te:own-id(.)"><xsl:attribute name="id" select="."/></xsl:for-each>
       <xsl:call-template name="te:lang"/>
       <xsl:attribute name="class" select="'entity'"/>
@@ -384,44 +453,50 @@
       <xsl:if test="$href != ''"><xsl:attribute name="href" select="$href"/></xsl:if>
       <xsl:choose>
         <xsl:when test="exists($content)"><xsl:value-of select="$content"/></xsl:when>
-        <xsl:otherwise><xsl:apply-templates mode="te:html"/></xsl:otherwise>
+        <xsl:otherwise><xsl:call-template name="te:children"><xsl:with-param name="inline" select="$inline"/></xsl:call-template></xsl:otherwise>
       </xsl:choose>
     </xsl:element>
   </xsl:template>
 
   <xsl:template match="tei:date | tei:time" mode="te:html">
+    <xsl:param name="te:inline" as="xs:boolean" select="false()" tunnel="yes"/>
     <xsl:variable name="iso" select="te:when(.)"/>
-    <xsl:element name="{if (not(te:is-inline(.))) then 'div' else if ($iso castable as xs:date or $iso castable as xs:gYearMonth or $iso castable as xs:gYear
-                            or $iso castable as xs:dateTime or $iso castable as xs:time) then 'time' else 'span'}">
+    <xsl:variable name="inline" select="$te:inline or te:is-inline(.)"/>
+    <xsl:variable name="timed" select="$iso castable as xs:date or $iso castable as xs:gYearMonth or $iso castable as xs:gYear
+                            or $iso castable as xs:dateTime or $iso castable as xs:time"/>
+    <xsl:element name="{if (not($inline)) then 'div' else if ($timed) then 'time' else 'span'}">
       <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-date'"/></xsl:call-template>
-      <xsl:if test="te:is-inline(.) and ($iso castable as xs:date or $iso castable as xs:gYearMonth or $iso castable as xs:gYear
-                    or $iso castable as xs:dateTime or $iso castable as xs:time)">
+      <xsl:if test="$inline and $timed">
         <xsl:attribute name="datetime" select="$iso"/>
       </xsl:if>
-      <xsl:apply-templates mode="te:html"/>
+      <xsl:call-template name="te:children"><xsl:with-param name="inline" select="$inline"/></xsl:call-template>
     </xsl:element>
   </xsl:template>
 
   <!-- Links: only safe URLs become hrefs; pointers to .xml files go to the document pages. -->
   <xsl:template match="tei:ref | tei:ptr" mode="te:html">
-    <xsl:variable name="target" select="normalize-space(tokenize(normalize-space((@target, @url)[1]), ' ')[1])"/>
-    <xsl:variable name="href" select="if (matches($target, '^[^:/?#]*\.xml(#.*)?$') or starts-with($target, '#'))
+    <xsl:param name="te:in-link" as="xs:boolean" select="false()" tunnel="yes"/>
+    <xsl:param name="te:inline" as="xs:boolean" select="false()" tunnel="yes"/>
+    <xsl:variable name="inline" select="$te:inline or te:is-inline(.)"/>
+    <xsl:variable name="target" select="te:first-token((@target, @url)[1])"/>
+    <xsl:variable name="href" select="if (contains($target, '.xml') and matches($target, '^[^:/?#]*\.xml(#.*)?$') or starts-with($target, '#'))
       then (if (starts-with($target, '#')) then '#' || te:html-id(substring($target, 2)) else te:document-href($target))
       else te:safe-url($target)"/>
-    <xsl:element name="{if (not(te:is-inline(.))) then 'div' else if ($href != '' and not(te:in-link(.))) then 'a' else 'span'}">
+    <xsl:element name="{if (not($inline)) then 'div' else if ($href != '' and not($te:in-link)) then 'a' else 'span'}">
       <xsl:call-template name="te:attrs"/>
       <xsl:if test="$href != ''"><xsl:attribute name="href" select="$href"/></xsl:if>
       <xsl:choose>
         <xsl:when test="self::tei:ptr or not(node())"><xsl:value-of select="($target[$href != ''], '')[1]"/></xsl:when>
-        <xsl:otherwise><xsl:apply-templates mode="te:html"/></xsl:otherwise>
+        <xsl:otherwise><xsl:call-template name="te:children"><xsl:with-param name="inline" select="$inline"/></xsl:call-template></xsl:otherwise>
       </xsl:choose>
     </xsl:element>
   </xsl:template>
 
   <xsl:template match="tei:choice | tei:app" mode="te:html">
-    <xsl:element name="{te:tag(., 'span')}"><xsl:call-template name="te:attrs"/>
-      <xsl:apply-templates select="te:chosen(.)" mode="te:html"/>
-    </xsl:element>
+    <xsl:call-template name="te:inline-element">
+      <xsl:with-param name="tag" select="'span'"/>
+      <xsl:with-param name="nodes" select="te:chosen(.)"/>
+    </xsl:call-template>
   </xsl:template>
 
   <xsl:template match="tei:lb | tei:cb" mode="te:html">
@@ -431,10 +506,7 @@
     <xsl:if test="not(te:joins(.))"><br class="tei-lb"/></xsl:if>
   </xsl:template>
   <xsl:template match="tei:note[@place = 'inline']" mode="te:html" priority="2">
-    <xsl:element name="{te:para-tag(., 'p')}">
-      <xsl:call-template name="te:attrs"><xsl:with-param name="class" select="'tei-note tei-note-inline'"/></xsl:call-template>
-      <xsl:apply-templates mode="te:html"/>
-    </xsl:element>
+    <xsl:call-template name="te:para"><xsl:with-param name="class" select="'tei-note tei-note-inline'"/></xsl:call-template>
   </xsl:template>
   <xsl:template match="tei:pb" mode="te:html">
     <span class="tei-pb" role="separator">
@@ -454,53 +526,53 @@
   <xsl:template match="comment() | processing-instruction()" mode="te:html"/>
   <xsl:template match="tei:teiHeader | tei:facsimile | tei:standOff" mode="te:html"/>
 
-  <!-- Does a mention point to a document of the edition rather than to a register entry?
-       With the context, a file that is no register is a document; without it, rs of type
-       document/letter/text is. -->
-  <xsl:function name="te:points-to-document" as="xs:boolean">
+  <!-- The link of a mention: to a document of the edition, else to a register entry.
+       With the context, a pointer to a file there that is no register leads to a document;
+       without it, a pointer with a file name on rs of type document/letter/text/note does. -->
+  <xsl:function name="te:mention-href" as="xs:string">
     <xsl:param name="el" as="element()"/>
     <xsl:variable name="ref" select="string($el/@ref)"/>
-    <xsl:sequence select="if (exists($context/te:context/te:file))
-      then ($te:document-pointers($ref), te:ref-is-document($ref))[1]
-      else te:pointer-file($ref) != '' and $el/self::tei:rs/@type = ('document', 'letter', 'text', 'note')"/>
+    <xsl:sequence select="if (not($te:with-context) and te:pointer-parts($ref)[1] != ''
+        and $el/self::tei:rs/@type = ('document', 'letter', 'text', 'note')) then te:document-href($ref)
+      else ($te:ref-hrefs($ref), te:ref-href($ref))[1]"/>
   </xsl:function>
 
-  <!-- With the context: does the pointer lead to a file there that is no register? -->
-  <xsl:function name="te:ref-is-document" as="xs:boolean">
+  <!-- The link for a pointer alone: with the context, a pointer to a file there that is no
+       register leads to a document (te:document-href), else to a register entry
+       (te:register-href); the pointer is parsed once. -->
+  <xsl:function name="te:ref-href" as="xs:string">
     <xsl:param name="ref" as="xs:string"/>
-    <xsl:variable name="file" select="te:pointer-file($ref)"/>
-    <xsl:sequence select="$file != '' and empty($context/te:context/te:file[@name = $file]
-      [tei:TEI/tei:text/@type != 'edition' or not(tei:TEI/tei:text/@type)])"/>
+    <xsl:variable name="parts" select="te:pointer-parts($ref)"/>
+    <xsl:sequence select="if ($te:with-context and $parts[1] != '' and not(map:contains($te:register-files, $parts[1])))
+      then te:document-link(te:without-xml($parts)) else te:register-link(te:without-xml($parts))"/>
   </xsl:function>
 
-  <xsl:function name="te:pointer-file" as="xs:string">
-    <xsl:param name="ref" as="xs:string"/>
-    <xsl:sequence select="replace(substring-before(tokenize(normalize-space($ref), ' ')[1] || '#', '#'), '^.*/', '')"/>
-  </xsl:function>
-
-  <!-- Per distinct @ref of the source, computed once (the regexes per mention were a third of
-       the time): its register link and whether it points to a document. -->
+  <!-- Per distinct @ref of the source, computed once (the string work per mention was a third
+       of the time). -->
   <xsl:variable name="te:refs" as="xs:string*" select="distinct-values($te:source//@ref ! string(.))"/>
-  <xsl:variable name="te:register-hrefs" as="map(xs:string, xs:string)" select="
-    map:merge(for $r in $te:refs return map{$r: te:register-href($r)})"/>
-  <xsl:variable name="te:document-pointers" as="map(xs:string, xs:boolean)" select="
-    map:merge(for $r in $te:refs return map{$r: te:ref-is-document($r)})"/>
+  <xsl:variable name="te:ref-hrefs" as="map(xs:string, xs:string)" select="
+    map:merge(for $r in $te:refs return map{$r: te:ref-href($r)})"/>
 
-  <!-- HTML forbids a link inside a link: a mention inside a linked mention becomes a span. -->
-  <xsl:function name="te:in-link" as="xs:boolean">
+  <xsl:variable name="te:with-context" as="xs:boolean" select="exists($context/te:context/te:file)"/>
+  <!-- Names of the context files that are registers (their text is not of type edition). -->
+  <xsl:variable name="te:register-files" as="map(xs:string, xs:boolean)" select="map:merge(
+    $context/te:context/te:file[tei:TEI/tei:text/@type != 'edition' or not(tei:TEI/tei:text/@type)]/@name ! map{string(.): true()},
+    map{'duplicates': 'use-first'})"/>
+
+  <!-- Is this element a link of the page (HTML forbids a link inside a link: a mention inside a
+       linked mention becomes a span)? Its descendants get te:in-link = true, up to a note: a
+       note is rendered in the endnotes, away from the links around its marker. -->
+  <xsl:function name="te:is-link" as="xs:boolean">
     <xsl:param name="el" as="element()"/>
-    <xsl:variable name="note" select="$el/ancestor::tei:note[1]"/>
-    <xsl:variable name="links" select="$el/ancestor::*[self::tei:ref[@target] or self::tei:ptr
-      or (@ref and (self::tei:persName or self::tei:placeName or self::tei:orgName or self::tei:rs
-                    or self::tei:name or self::tei:title))]"/>
-    <!-- A note is rendered in the endnotes, away from the links around its marker. -->
-    <xsl:sequence select="exists(if ($note) then $links[. >> $note] else $links)"/>
+    <xsl:sequence select="exists($el[(@ref and (self::tei:persName or self::tei:placeName or self::tei:orgName
+      or self::tei:rs or self::tei:name or self::tei:title)) or self::tei:ref[@target] or self::tei:ptr])"/>
   </xsl:function>
 
   <xsl:template match="tei:note" mode="te:html">
+    <xsl:param name="te:in-link" as="xs:boolean" select="false()" tunnel="yes"/>
     <xsl:variable name="n" select="te:note-number(.)"/>
     <xsl:choose>
-      <xsl:when test="te:in-link(.)">
+      <xsl:when test="$te:in-link">
         <sup class="tei-noteref" id="{$gen-id-prefix}noteref-{$n}"><xsl:value-of select="$n"/></sup>
       </xsl:when>
       <xsl:otherwise>
@@ -513,7 +585,7 @@
   <xsl:template match="tei:graphic | tei:media" mode="te:html">
     <xsl:variable name="href" select="te:safe-url(@url)"/>
     <xsl:if test="$href != ''"><a class="tei-graphic" href="{$href}">[image]</a></xsl:if>
-    <xsl:apply-templates mode="te:html"/>
+    <xsl:call-template name="te:children"/>
   </xsl:template>
 
 </xsl:stylesheet>

@@ -115,8 +115,17 @@
   <!-- The record of a document (or of the edition file itself). -->
   <xsl:function name="te:record" as="element(te:record)">
     <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:sequence select="te:record($tei, true())"/>
+  </xsl:function>
+
+  <!-- The same; without $full, only what the HTML page shows (title, type, id, date, place,
+       periodical, original language): no author, recipient or editor (resolving names is the
+       dearest part) and nothing from the edition's header. -->
+  <xsl:function name="te:record" as="element(te:record)">
+    <xsl:param name="tei" as="element(tei:TEI)"/>
+    <xsl:param name="full" as="xs:boolean"/>
     <xsl:variable name="h" select="$tei/tei:teiHeader"/>
-    <xsl:variable name="ed" select="te:edition($tei)"/>
+    <xsl:variable name="ed" select="if ($full) then te:edition($tei) else ()"/>
     <xsl:variable name="edh" select="$ed/tei:teiHeader"/>
     <xsl:variable name="is-edition" select="$tei/tei:text/@type = 'edition'"/>
     <xsl:variable name="sent" select="$h/tei:profileDesc/tei:correspDesc/tei:correspAction[@type = 'sent']"/>
@@ -155,7 +164,7 @@
     <te:record type="{$type}" id="{$id}" key="{replace($id, '[^A-Za-z0-9_:\-]', '-')}">
       <te:title><xsl:value-of select="$title"/></te:title>
       <xsl:choose>
-        <xsl:when test="$is-edition"/>
+        <xsl:when test="$is-edition or not($full)"/>
         <xsl:when test="$sent">
           <xsl:for-each select="$sent/(tei:persName | tei:orgName | tei:name)">
             <te:author><xsl:sequence select="te:name(.)/@*"/></te:author>
@@ -167,7 +176,7 @@
           </xsl:for-each>
         </xsl:otherwise>
       </xsl:choose>
-      <xsl:for-each select="$received/(tei:persName | tei:orgName | tei:name)">
+      <xsl:for-each select="$received[$full]/(tei:persName | tei:orgName | tei:name)">
         <te:recipient><xsl:sequence select="te:name(.)/@*"/></te:recipient>
       </xsl:for-each>
       <xsl:for-each select="$edh/tei:fileDesc/tei:titleStmt/tei:editor">
@@ -193,7 +202,7 @@
       <xsl:if test="exists($base)">
         <te:url><xsl:value-of select="if ($is-edition) then $base else $base || encode-for-uri($id) || '.html'"/></te:url>
       </xsl:if>
-      <xsl:if test="$lang"><te:language code="{$lang}" name="{te:language-name($lang)}"/></xsl:if>
+      <xsl:if test="$lang and $full"><te:language code="{$lang}" name="{te:language-name($lang)}"/></xsl:if>
       <xsl:if test="$orig and $orig != $lang"><te:original-language code="{$orig}" name="{te:language-name($orig)}"/></xsl:if>
       <xsl:for-each select="($edh/tei:fileDesc/tei:publicationStmt/tei:availability/tei:licence)[1]">
         <te:licence target="{@target}"><xsl:value-of select="normalize-space(.)"/></te:licence>

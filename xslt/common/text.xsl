@@ -35,11 +35,15 @@
     'titlePage', 'address', 'castList', 'letter')"/>
 
   <!-- Inline: a text node, or an element that is no block/container and holds none.
-       Notes are always inline (a marker), whatever they hold. -->
+       Notes are always inline (a marker), whatever they hold.
+       An element of the source that holds no block is inline whatever its name (a block is in
+       te:holds-blocks itself, and so is an element around one outside a note): that common
+       case is answered first. -->
   <xsl:function name="te:is-inline" as="xs:boolean">
     <xsl:param name="n" as="node()"/>
     <xsl:sequence select="
       if (not($n instance of element())) then true()
+      else if (root($n) is $te:source and not(map:contains($te:holds-blocks, generate-id($n)))) then true()
       else if ($n/self::tei:note) then true()
       else if ($n/self::tei:choice or $n/self::tei:app) then (empty(te:chosen($n)) or te:is-inline(te:chosen($n)))
       else if (map:contains($te:structural, local-name($n))) then false()
@@ -74,8 +78,9 @@
   <!-- Does this lb/pb/cb join the word around it? @break="no", or a hyphen ends the text before it. -->
   <xsl:function name="te:joins" as="xs:boolean">
     <xsl:param name="br" as="element()"/>
+    <xsl:variable name="before" select="string($br/preceding-sibling::node()[1][self::text()])"/>
     <xsl:sequence select="$br/@break = 'no' or
-      (not($br/@break = 'yes') and matches(string($br/preceding-sibling::node()[1][self::text()]), '\-\s*$'))"/>
+      (not($br/@break = 'yes') and contains($before, '-') and matches($before, '\-\s*$'))"/>
   </xsl:function>
 
   <!-- Is this lb a visible line break (in a signature, address, dateline, salute, verse line)? -->
