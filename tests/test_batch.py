@@ -321,6 +321,11 @@ def test_summary_line_and_quiet_printing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bad.xml:1:" in err and "3 ok, 1 failed, 0 skipped, 0 unchanged" in err
     assert s.docs_per_s > 0 and s.to_dict()["failed"] == 1
+    again = run([tmp_path / "src"], FakeTask(), tmp_path / "out", jobs=0, quiet=True)
+    assert again.unchanged == 3 and again.processed == 1  # the broken file is tried again
+    (tmp_path / "src" / "bad.xml").unlink()
+    idle = run([tmp_path / "src"], FakeTask(), tmp_path / "out", jobs=0, quiet=True)
+    assert idle.line().startswith("0 ok, 0 failed, 0 skipped, 3 unchanged in ") and "docs/s" not in idle.line()
 
 
 class BrokenSetupTask(FakeTask):

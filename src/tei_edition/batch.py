@@ -166,8 +166,9 @@ class Summary:
         return Report.of(self.problems, self.sources or {str(r.job.source) for r in self.results})
 
     def line(self) -> str:
+        rate = f" ({self.docs_per_s:.0f} docs/s)" if self.processed else ""  # none when all were unchanged
         text = (f"{self.ok} ok, {self.failed} failed, {self.skipped} skipped, "
-                f"{self.unchanged} unchanged in {self.elapsed:.2f} s ({self.docs_per_s:.0f} docs/s)")
+                f"{self.unchanged} unchanged in {self.elapsed:.2f} s{rate}")
         return text + (" — interrupted" if self.interrupted else "")
 
     def to_dict(self) -> dict:
