@@ -24,7 +24,7 @@
     fragment      'yes' = output only the <article> (to embed in another page)
     css           URL of a stylesheet to link (optional)
     register-url  pattern of register links, '{file}.html#{id}' (see common/functions.xsl)
-    document-url  pattern of links to other documents, '{file}.html'
+    document-url  pattern of links to other documents and to whole files, '{file}.html'
     id-prefix     prefix of all ids taken from the source ('tei-')
     gen-id-prefix prefix of the ids the page generates ('tei_'): main, p-{n}, note-{n}, noteref-{n}
     choice        readings of choice (see common/text.xsl)
@@ -165,7 +165,7 @@
   <xsl:template match="*" mode="te:meta-name">
     <xsl:if test="position() gt 1">, </xsl:if>
     <xsl:variable name="name" select="te:name(.)"/>
-    <xsl:variable name="label" select="(normalize-space(.)[. != ''], $name/te:display-name(.), te:split-pointer(string(@ref))[2])[. != ''][1]"/>
+    <xsl:variable name="label" select="(normalize-space(.)[. != ''], $name/te:display-name(.), te:pointer-label(string(@ref)))[. != ''][1]"/>
     <xsl:call-template name="te:entity-link">
       <xsl:with-param name="content" select="$label"/>
     </xsl:call-template>
@@ -197,10 +197,11 @@
 
   <!-- The child nodes (default: all) in mode te:html, told what this element makes of them:
        phrasing content when it is inline or renders as a p/heading (te:phrasing's rule), a link
-       when it is one (links outside a note do not count inside it, see te:is-link), and inline
-       when this element is inline and no note (what an inline element renders holds no block)
-       or is a paragraph holding only inline content. $inline: te:is-inline(.), when the
-       template knows it; the paragraph templates pass $phrasing and $children-inline. -->
+       when it is one (links outside a note going to the endnotes do not count inside it, see
+       te:is-link), and inline when this element is inline and no note (what an inline element
+       renders holds no block) or is a paragraph holding only inline content. $inline:
+       te:is-inline(.), when the template knows it; the paragraph templates pass $phrasing and
+       $children-inline. -->
   <xsl:template name="te:children">
     <xsl:param name="nodes" as="node()*" select="node()"/>
     <xsl:param name="inline" as="xs:boolean?" select="()"/>
@@ -211,7 +212,7 @@
     <xsl:param name="children-inline" as="xs:boolean" select="$inline and not(self::tei:note)"/>
     <xsl:apply-templates select="$nodes" mode="te:html">
       <xsl:with-param name="te:phrasing" tunnel="yes" select="$phrasing"/>
-      <xsl:with-param name="te:in-link" tunnel="yes" select="not(self::tei:note) and ($te:in-link or te:is-link(.))"/>
+      <xsl:with-param name="te:in-link" tunnel="yes" select="not(self::tei:note[not(@place = 'inline')]) and ($te:in-link or te:is-link(.))"/>
       <xsl:with-param name="te:inline" tunnel="yes" select="$children-inline"/>
     </xsl:apply-templates>
   </xsl:template>
@@ -427,7 +428,7 @@
 
   <!-- Mentions link to their register entries. -->
   <xsl:template match="tei:persName[@ref] | tei:placeName[@ref] | tei:orgName[@ref] | tei:rs[@ref] | tei:name[@ref]
-                       | tei:title[@ref] | tei:bibl[@ref][te:is-inline(.)]" mode="te:html" priority="2">
+                       | tei:title[@ref]" mode="te:html" priority="2">
     <xsl:call-template name="te:entity-link"/>
   </xsl:template>
   <xsl:template match="tei:persName | tei:placeName | tei:orgName | tei:rs | tei:name" mode="te:html">
@@ -444,7 +445,8 @@
       else if (self::tei:orgName) then 'org' else if (@type) then te:class-token(@type)
       else te:class-token(local-name())"/>
     <xsl:variable name="href" select="if (not(@ref) or $te:in-link) then '' else te:mention-href(.)"/>
-    <xsl:element name="{if (not($inline)) then 'div' else if ($href != '') then 'a' else 'span'}">
+    <xsl:variable name="tag" select="if (not($inline)) then 'div' else if ($href != '') then 'a' else 'span'"/>
+    <xsl:element name="{$tag}">
       <xsl:for-each select="te:own-id(.)"><xsl:attribute name="id" select="."/></xsl:for-each>
       <xsl:call-template name="te:lang"/>
       <xsl:attribute name="class" select="'entity'"/>
@@ -453,10 +455,20 @@
       <xsl:if test="$href != ''"><xsl:attribute name="href" select="$href"/></xsl:if>
       <xsl:choose>
         <xsl:when test="exists($content)"><xsl:value-of select="$content"/></xsl:when>
-        <xsl:otherwise><xsl:call-template name="te:children"><xsl:with-param name="inline" select="$inline"/></xsl:call-template></xsl:otherwise>
+        <xsl:otherwise>
+          <xsl:call-template name="te:children"><xsl:with-param name="inline" select="$inline"/></xsl:call-template>
+          <!-- A link with no text could not be seen nor followed. -->
+          <xsl:if test="$tag = 'a' and normalize-space(.) = ''"><xsl:value-of select="te:pointer-label(@ref)"/></xsl:if>
+        </xsl:otherwise>
       </xsl:choose>
     </xsl:element>
   </xsl:template>
+
+  <!-- What names a pointer when nothing else does: its fragment, else its file name. -->
+  <xsl:function name="te:pointer-label" as="xs:string">
+    <xsl:param name="ref" as="xs:string"/>
+    <xsl:sequence select="(reverse(te:pointer-parts($ref))[. != ''], '')[1]"/>
+  </xsl:function>
 
   <xsl:template match="tei:date | tei:time" mode="te:html">
     <xsl:param name="te:inline" as="xs:boolean" select="false()" tunnel="yes"/>
@@ -537,14 +549,23 @@
       else ($te:ref-hrefs($ref), te:ref-href($ref))[1]"/>
   </xsl:function>
 
-  <!-- The link for a pointer alone: with the context, a pointer to a file there that is no
-       register leads to a document (te:document-href), else to a register entry
-       (te:register-href); the pointer is parsed once. -->
+  <!-- The link for a pointer alone: a pointer within the document leads to its place in the page
+       (te:local-href); a whole file (no fragment) to its page; with the context, a pointer to a
+       file there that is no register leads to a document (te:document-href), else to a register
+       entry (te:register-href); the pointer is parsed once. -->
   <xsl:function name="te:ref-href" as="xs:string">
     <xsl:param name="ref" as="xs:string"/>
     <xsl:variable name="parts" select="te:pointer-parts($ref)"/>
-    <xsl:sequence select="if ($te:with-context and $parts[1] != '' and not(map:contains($te:register-files, $parts[1])))
+    <xsl:sequence select="if ($parts[1] = '') then te:local-href($parts[2])
+      else if ($parts[2] = '' or ($te:with-context and not(map:contains($te:register-files, $parts[1]))))
       then te:document-link(te:without-xml($parts)) else te:register-link(te:without-xml($parts))"/>
+  </xsl:function>
+
+  <!-- '#' and the HTML id of the element with xml:id $id, as tei:ref links within the page;
+       '' when the page has no such element (the header is not rendered). -->
+  <xsl:function name="te:local-href" as="xs:string">
+    <xsl:param name="id" as="xs:string"/>
+    <xsl:sequence select="if (key('te:id', $id, $te:source)[1][not(ancestor::tei:teiHeader)]) then '#' || te:html-id($id) else ''"/>
   </xsl:function>
 
   <!-- Per distinct @ref of the source, computed once (the string work per mention was a third
@@ -560,12 +581,12 @@
     map{'duplicates': 'use-first'})"/>
 
   <!-- Is this element a link of the page (HTML forbids a link inside a link: a mention inside a
-       linked mention becomes a span)? Its descendants get te:in-link = true, up to a note: a
-       note is rendered in the endnotes, away from the links around its marker. -->
+       linked mention becomes a span)? Its descendants get te:in-link = true, up to a note that
+       goes to the endnotes, away from the links around its marker (an inline note stays in place). -->
   <xsl:function name="te:is-link" as="xs:boolean">
     <xsl:param name="el" as="element()"/>
     <xsl:sequence select="exists($el[(@ref and (self::tei:persName or self::tei:placeName or self::tei:orgName
-      or self::tei:rs or self::tei:name or self::tei:title)) or self::tei:ref[@target] or self::tei:ptr])"/>
+      or self::tei:rs or self::tei:name or self::tei:title)) or self::tei:ref[@target or @url] or self::tei:ptr])"/>
   </xsl:function>
 
   <xsl:template match="tei:note" mode="te:html">
@@ -580,7 +601,8 @@
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
-  <!-- Inside the endnote list a note's own paragraphs are rendered as spans to stay inside li. -->
+  <!-- In the endnote list a note's own paragraphs are rendered as p inside its li (an li may hold
+       blocks); a p inside the note's phrasing content becomes a span (te:para). -->
 
   <xsl:template match="tei:graphic | tei:media" mode="te:html">
     <xsl:variable name="href" select="te:safe-url(@url)"/>
