@@ -691,13 +691,15 @@ class _Stop:
         return False
 
 
-def _chunked(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-def _chunk_size(n: int, workers: int) -> int:
-    # small runs still spread over all workers; large ones use CHUNK_MAX
-    return max(1, min(CHUNK_MAX, -(-n // (workers * 4))))
+def _chunked(items: list, workers: int) -> list[list]:
+    """Chunks of at most CHUNK_MAX that shrink towards the end (guided scheduling): every
+    worker gets work early, and none is left with a long last chunk while the others idle."""
+    chunks, i = [], 0
+    while i < len(items):
+        size = max(1, min(CHUNK_MAX, -(-(len(items) - i) // (workers * 4))))
+        chunks.append(items[i:i + size])
+        i += size
+    return chunks
 
 
 def _pool_context():
@@ -715,7 +717,7 @@ def _execute_shared(task: Task, items: list, workers: int, emit: Callable, stop:
     if _warm(task) is not None:
         _execute_inline(task, items, emit, stop)  # reports the setup failure on every file
         return
-    chunks = deque(_chunked(items, _chunk_size(len(items), workers)))
+    chunks = deque(_chunked(items, workers))
     start, done = time.monotonic(), 0
     while chunks and not stop.requested:
         if workers > 1 and done:
@@ -742,7 +744,7 @@ def _execute_local(task: Task, items: list, workers: int, emit: Callable, stop: 
         return ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
                                    initializer=_init_worker, initargs=(task,))
 
-    pending = deque(_chunked(items, _chunk_size(len(items), workers + parent)))
+    pending = deque(_chunked(items, workers + parent))
     suspects: list = []
     crashes = 0  # breaks in a row with no result in between
 
@@ -840,8 +842,7 @@ def _execute_inline(task: Task, items: list, emit: Callable, stop: _Stop) -> Non
         for result in _setup_failed(items, error):
             emit(*result)
         return
-    size = _chunk_size(len(items), 1)
-    for chunk in _chunked(items, size):
+    for chunk in _chunked(items, 1):
         if stop.requested:
             return
         for result in _run_items(task, chunk):
@@ -870,7 +871,7 @@ def _execute_dask(task: Task, fingerprint: str, items: list, client, owned: bool
     executor = client.get_executor(pure=False)  # concurrent.futures futures over Dask ones
     try:
         workers = max(1, sum(client.nthreads().values()))
-        pending = deque(_chunked(items, _chunk_size(len(items), workers)))
+        pending = deque(_chunked(items, workers))
         suspects: list = []
 
         def with_data(chunk):
