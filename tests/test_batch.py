@@ -116,6 +116,30 @@ def test_planted_symlink_and_hard_link_at_an_output_are_replaced(tmp_path):
     assert (out / "group1" / "doc-0001.txt").read_text().startswith("d1")
 
 
+def test_a_forced_rebuild_leaves_identical_outputs_alone_and_rewrites_the_rest(tmp_path):
+    src = tmp_path / "src"
+    files = make_corpus(src, 4)
+    out = tmp_path / "out"
+    run([src], FakeTask(), out, jobs=0)
+    made = sorted(out.rglob("*.txt"))
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in made}
+    files[2].write_text(files[2].read_text().replace("ministers met", "ministers met again"))
+    # a hard link with the very bytes of an output is still replaced: only plain files are kept
+    linked = out / "group0" / "doc-0003.txt"
+    twin = tmp_path / "twin.txt"
+    twin.write_bytes(linked.read_bytes())
+    linked.unlink()
+    os.link(twin, linked)
+    summary = run([src], FakeTask(), out, jobs=0, force=True)
+    assert summary.ok == 4 and summary.unchanged == 0
+    changed = out / "group2" / "doc-0002.txt"
+    assert "again" in changed.read_text() and changed.stat().st_ino != before[changed][0]
+    for p in (out / "group0" / "doc-0000.txt", out / "group1" / "doc-0001.txt"):
+        assert (p.stat().st_ino, p.stat().st_mtime_ns) == before[p]  # not rewritten
+    assert linked.stat().st_nlink == 1 and linked.read_bytes() == twin.read_bytes()
+    assert temp_files(out) == []
+
+
 def test_outputs_never_leave_the_output_folder(tmp_path):
     src = tmp_path / "src"
     make_corpus(src, 3)

@@ -35,6 +35,7 @@ from .fsutil import (
     digest_tree,
     display_path,
     folder_lock,
+    holds_exactly,
     is_inside,
     iter_xml_files,
     remove_temp_files,
@@ -1104,7 +1105,8 @@ def _write_output(job: Job, out: Path, text: str) -> bytes | Problem:
             return Problem(str(job.source), 0, 0, ERROR, "output-path",
                            f"refusing to overwrite the input file {job.source}")
         data = text.encode("utf-8")
-        write_atomic(target, data, durable=False)
+        if not holds_exactly(target, data):  # a --force rebuild leaves identical outputs alone
+            write_atomic(target, data, durable=False)
         return data
     except OSError as exc:
         return Problem(str(job.source), 0, 0, ERROR, "io",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -41,6 +42,20 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, encoding: str = 
             pass
         raise
     return path
+
+
+def holds_exactly(path: str | os.PathLike, data: bytes) -> bool:
+    """Is ``path`` a plain file (no link, one name) holding exactly ``data``? Then a rebuild
+    need not rewrite it: on ext4 a rename over an existing file also flushes its data
+    (auto_da_alloc), about 0.7 ms a file, and the file keeps its time stamp for rsync."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or st.st_size != len(data):
+            return False
+        with open(path, "rb") as fh:
+            return fh.read(len(data) + 1) == data
+    except OSError:
+        return False
 
 
 def iter_xml_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, Path]]:

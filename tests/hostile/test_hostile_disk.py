@@ -117,7 +117,8 @@ def test_batch_run_on_a_full_disk_keeps_earlier_outputs(disk, tmp_path):
     disk.fill()
     raised = None
     try:
-        second = batch.run_transform([src], out, "text", jobs=0, quiet=True, force=True)
+        # narrower lines: every output changes and must be written (identical ones are left alone)
+        second = batch.run_transform([src], out, "text", {"width": "50"}, jobs=0, quiet=True, force=True)
     except OSError as exc:
         raised = exc
     assert snapshot(out) == before, "an earlier output was truncated or replaced by a partial one"
