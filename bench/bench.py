@@ -12,8 +12,12 @@ load on the machine only ever slows a run.
 
 Rows:
 - floor: lxml parse + serialise of the same files in this one process;
+- Saxon's own ceiling, in this one process: saxonche parsing each file's text (as the
+  engine must), then that plus an identity stylesheet serialising HTML: no transform
+  to HTML through saxonche can go faster than this;
 - xmllint: ``xmllint --noout --schema schema/tei-edition.xsd`` on the same files;
-- validate / transform at --jobs 1 and 2; a no-op rebuild; the same at 10xN;
+- validate / transform at --jobs 1 and 2; the site build; a no-op rebuild; validate, transform and
+  the no-op rebuild again at 10xN (with xmllint on those files);
 - the ~5 MB single file; cold start of ``--version`` against ``python -c pass``.
 The last column compares with the goals of the project.
 """
@@ -93,6 +97,29 @@ def floor(files: list[Path]) -> float:
     return time.perf_counter() - start
 
 
+IDENTITY_HTML = """<xsl:stylesheet version="3.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:output method="html" html-version="5.0"/><xsl:mode on-no-match="shallow-copy"/>
+</xsl:stylesheet>"""
+
+
+def saxon_ceiling(files: list[Path]) -> tuple[float, float]:
+    """Seconds for saxonche to parse every file's text, and to parse it and run an identity
+    stylesheet to HTML: one process, no Python work besides reading the files."""
+    from saxonche import PySaxonProcessor
+
+    proc = PySaxonProcessor(license=False)
+    identity = proc.new_xslt30_processor().compile_stylesheet(stylesheet_text=IDENTITY_HTML)
+    texts = [f.read_text("utf-8") for f in files]
+    start = time.perf_counter()
+    for text in texts:
+        proc.parse_xml(xml_text=text)
+    parse = time.perf_counter() - start
+    start = time.perf_counter()
+    for text in texts:
+        identity.transform_to_string(xdm_node=proc.parse_xml(xml_text=text))
+    return parse, time.perf_counter() - start
+
+
 class Table:
     def __init__(self):
         self.rows: list[list[str]] = []
@@ -140,13 +167,24 @@ def main(argv=None) -> int:
     out = work / "out"
     shutil.rmtree(out, ignore_errors=True)  # every full run starts with no journal
 
-    def cli(name, *cmd, repeat=1):
-        """The fastest of ``repeat`` runs (other load on the machine only ever slows a run)."""
-        runs = [timed([*CLI, *cmd], logs / f"{name}.log") for _ in range(repeat)]
+    def cli(name, *cmd, repeat=1, fresh=None):
+        """The fastest of ``repeat`` runs (other load on the machine only ever slows a run).
+        ``fresh``: an output folder removed before each run, so every output is written
+        (a rebuild leaves outputs that come out identical alone)."""
+        runs = []
+        for _ in range(repeat):
+            if fresh is not None:
+                shutil.rmtree(fresh, ignore_errors=True)
+            runs.append(timed([*CLI, *cmd], logs / f"{name}.log"))
         return min(runs)
 
     floor_s = min(floor(files) for _ in range(3))
     t.add("floor: lxml parse+serialise, 1 process", nf, mb, floor_s)
+    ceilings = [saxon_ceiling(files) for _ in range(3)]
+    parse_s, identity_s = min(c[0] for c in ceilings), min(c[1] for c in ceilings)
+    t.add("Saxon ceiling: parse only, 1 process", nf, mb, parse_s, goal=f"{floor_s / parse_s:.2f} of the floor")
+    t.add("Saxon ceiling: parse + identity to HTML, 1 process", nf, mb, identity_s,
+          goal=f"{floor_s / identity_s:.2f} of the floor; ×2 processes ≈ {2 * floor_s / identity_s:.2f}")
     xl_s, xl_rss, _ = min(timed(["xmllint", "--noout", "--schema", str(schema), *map(str, files)],
                                 logs / "xmllint.log") for _ in range(args.repeat))
     t.add("xmllint --schema (XSD)", nf, mb, xl_s, xl_rss)
@@ -164,7 +202,7 @@ def main(argv=None) -> int:
     for fmt in ("html", "text", "csl-json"):
         for jobs in (1, 2):
             s, rss, rc = cli(f"{fmt}-j{jobs}", "transform", "--to", fmt, str(n_tei), "-o", str(out / fmt),
-                             "--jobs", str(jobs), "--force", "--quiet", repeat=args.repeat)
+                             "--jobs", str(jobs), "--force", "--quiet", repeat=args.repeat, fresh=out / fmt)
             results[fmt, jobs] = (s, rss)
             goal = ""
             if fmt == "html" and jobs == 2:
@@ -172,6 +210,10 @@ def main(argv=None) -> int:
                 goal = f"{ratio:.2f} of the floor's docs/s (goal ≥ 0.30): {verdict(ratio >= 0.30)}"
             t.add(f"transform --to {fmt} --jobs {jobs}" + ("" if rc == 0 else f" (exit {rc})"),
                   nf, mb, s, rss, goal)
+    s, rss, rc = cli("build-j2", "build", str(n_tei), "-o", str(out / "site"), "--jobs", "2", "--quiet",
+                     fresh=out / "site")
+    t.add("build --jobs 2 (validate, 6 transforms + 2 citations a document, pages)" +
+          ("" if rc == 0 else f" (exit {rc})"), nf, mb, s, rss)
     s, rss, _ = cli("noop", "transform", "--to", "html", str(n_tei), "-o", str(out / "html"), "--jobs", "2", "--quiet",
                     repeat=args.repeat)
     t.add("no-op rebuild, html --jobs 2", nf, mb, s, rss,
@@ -182,12 +224,21 @@ def main(argv=None) -> int:
         big_tei = make_corpus.make(work / f"n{big_n}", big_n, snap)
         bfiles, bmb = corpus_files(big_tei)
         s10, rss10, rc = cli("html-10x", "transform", "--to", "html", str(big_tei), "-o", str(out / "html10"),
-                             "--jobs", "2", "--force", "--quiet", repeat=args.repeat)  # like with like
+                             "--jobs", "2", "--force", "--quiet", repeat=args.repeat,
+                             fresh=out / "html10")  # like with like
         s1, rss1 = results["html", 2]
         per_doc = (s10 / len(bfiles)) / (s1 / nf)
         t.add(f"{args.scale}xN: transform --to html --jobs 2", len(bfiles), bmb, s10, rss10,
               f"time ×{s10 / s1:.1f} for ×{len(bfiles) / nf:.1f} files, ×{per_doc:.2f} per file (goal ≤ 11×); "
               f"RSS ×{rss10 / rss1:.2f} (goal: flat): {verdict(s10 / s1 <= 11 and rss10 / rss1 <= 1.25)}")
+        bschema = work / f"n{big_n}" / "schema" / "tei-edition.xsd"
+        bxl, bxl_rss, _ = timed(["xmllint", "--noout", "--schema", str(bschema), *map(str, bfiles)],
+                                logs / "xmllint-10x.log")
+        t.add(f"{args.scale}xN: xmllint --schema (XSD)", len(bfiles), bmb, bxl, bxl_rss)
+        bv, bv_rss, rc = cli("validate-10x", "validate", str(big_tei), "--jobs", "2", "--quiet")
+        ratio = bxl / bv
+        t.add(f"{args.scale}xN: validate --jobs 2" + ("" if rc == 0 else f" (exit {rc})"), len(bfiles), bmb, bv,
+              bv_rss, f"{ratio:.2f} of xmllint docs/s (goal ≥ 0.5): {verdict(ratio >= 0.5)}")
         noop, noop_rss, _ = cli("noop-10x", "transform", "--to", "html", str(big_tei), "-o", str(out / "html10"),
                                 "--jobs", "2", "--quiet")
         t.add(f"{args.scale}xN: no-op rebuild", len(bfiles), bmb, noop, noop_rss,
@@ -204,7 +255,7 @@ def main(argv=None) -> int:
         s, rss, rc = cli("validate-big", "validate", str(big), "--quiet")
         t.add("5 MB file: validate" + ("" if rc == 0 else f" (exit {rc})"), 1, bmb, s, rss)
         s, rss, rc = cli("html-big", "transform", "--to", "html", str(big), "-o", str(out / "big"), "--force",
-                         "--quiet")
+                         "--quiet", fresh=out / "big")
         t.add("5 MB file: transform --to html" + ("" if rc == 0 else f" (exit {rc})"), 1, bmb, s, rss)
 
     def cold(cmd):

@@ -13,8 +13,9 @@ Columns: docs/s for validate's full pipeline (loader, XSD, Schematron, pointers
 and ids across files), for its XSD step alone, and for xmllint (XSD only); the
 ratio is each row over xmllint. The two ``tei-edition validate`` command rows
 run a fresh process each time, as xmllint does (start-up and schema compiling
-included); ``--jobs 2`` spreads the files over two worker processes (its CPU
-column adds up the workers' time).
+included); ``--jobs 2`` uses two processes, the command's own included (a worker
+is started only when the rest of the run outlasts its start; the CPU column adds
+up every process's time).
 """
 
 from __future__ import annotations
