@@ -268,3 +268,20 @@ def test_a_style_that_leaves_letters_out_of_the_bibliography_gives_the_citation(
     assert letter.strip() == "(Zhou, personal communication)"
     document = format_citation(json.loads(cite("announcement", "csl-json")), str(style))
     assert "Joint Announcement" in document
+
+
+@pytest.mark.parametrize("style", ["chicago", "mla", "chicago-author-date"])
+def test_remembered_macros_format_as_citeproc_does_alone(monkeypatch, style):
+    import contextlib
+
+    from citeproc.model import CitationStylesElement
+
+    from tei_edition import citations
+
+    items = [json.loads(transform(edition_dir() / f"{n}.xml", "csl-json"))[0] for n in DOCS]
+    search = CitationStylesElement.get_macro
+    ours = format_citation(items, style, output="html")
+    assert CitationStylesElement.get_macro is search  # put back for other callers
+    monkeypatch.setattr(citations, "_macros_remembered", contextlib.nullcontext)
+    assert format_citation(items, style, output="html") == ours
+    assert len(ours.splitlines()) == len(DOCS)
