@@ -369,6 +369,24 @@ def test_one_setup_error_met_by_every_file_is_printed_once(tmp_path, capsys):
     assert hits == ["broken.xsl:3:7: error: no template named te:x [XTSE0650] (reported 5 times: once per file)"]
 
 
+class SlowFirstFileTask(FakeTask):
+    parent_helps = True  # runs in this process too, as validate does
+
+    def run(self, path, data):
+        if not getattr(self, "started", False):  # like compiling the schemas on first use
+            time.sleep(0.6)
+            self.started = True
+        return super().run(path, data)
+
+
+def test_a_slow_first_chunk_alone_starts_no_worker(tmp_path, monkeypatch):
+    make_corpus(tmp_path / "src", 30)
+    started = []
+    monkeypatch.setattr(batch, "_execute_local", lambda *a, **k: started.append(a))
+    summary = run([tmp_path / "src"], SlowFirstFileTask(), tmp_path / "out", jobs=2)
+    assert summary.ok == 30 and started == []  # the rest is quick: judged by the second chunk
+
+
 # --- Dask -------------------------------------------------------------------------
 
 def test_the_dask_path_on_a_local_cluster(tmp_path, dask_cluster):

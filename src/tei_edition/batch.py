@@ -721,16 +721,17 @@ def _execute_shared(task: Task, items: list, workers: int, emit: Callable, stop:
         _execute_inline(task, items, emit, stop)  # reports the setup failure on every file
         return
     chunks = deque(_chunked(items, workers))
-    start, done = time.monotonic(), 0
+    per_file, ran = None, 0  # seconds a file, from the latest chunk but the first (it compiles schemas)
     while chunks and not stop.requested:
-        if workers > 1 and done:
-            rest = sum(len(c) for c in chunks) * (time.monotonic() - start) / done
-            if rest > WORKER_START_SECONDS:
-                break
+        if workers > 1 and per_file is not None and sum(map(len, chunks)) * per_file > WORKER_START_SECONDS:
+            break
         chunk = chunks.popleft()
+        start = time.monotonic()
         for result in _run_items(task, chunk):
             emit(*result)
-        done += len(chunk)
+        if ran:
+            per_file = (time.monotonic() - start) / len(chunk)
+        ran += 1
     if chunks and not stop.requested:
         _execute_local(task, [item for chunk in chunks for item in chunk], workers - 1, emit, stop,
                        parent=True)
