@@ -51,8 +51,9 @@ CHECKPOINT_SECONDS = 1.0
 MAX_CRASHES = 5  # pool breaks in a row, with nothing done between, before giving up on the rest
 SMALL_RUN = 12  # with the default --jobs, fewer files than this run in-process: a worker's start costs more
 # A spawned worker is ready 0.13-0.19 s after it is asked for (Python, imports, schemas; idle
-# 2-core machine), later while this process works beside it: with less work left, it gains little.
-WORKER_START_SECONDS = 0.5
+# 2-core machine), later while this process works beside it, and the pool takes time to start
+# and stop: with under a second of work left, runs with a worker measured no faster.
+WORKER_START_SECONDS = 1.0
 
 OK = "ok"
 FAILED = "failed"
