@@ -387,6 +387,19 @@ def test_a_slow_first_chunk_alone_starts_no_worker(tmp_path, monkeypatch):
     assert summary.ok == 30 and started == []  # the rest is quick: judged by the second chunk
 
 
+def test_this_process_alone_takes_bigger_chunks_once_it_has_measured(tmp_path, monkeypatch):
+    make_corpus(tmp_path / "src", 300)
+    task = SlowFirstFileTask()
+    task.started = True  # no slow start: a quick task, as validate is on small files
+    sizes = []
+    real = batch._run_items
+    monkeypatch.setattr(batch, "_run_items", lambda t, items: (sizes.append(len(items)), real(t, items))[1])
+    summary = run([tmp_path / "src"], task, tmp_path / "out", jobs=1)
+    assert summary.ok == 300 and sum(sizes) == 300
+    # two chunks to measure, then the rest in chunks of half a second each (one, here)
+    assert max(sizes[:2]) <= batch.CHUNK_MAX and len(sizes) == 3 and sizes[2] > batch.CHUNK_MAX
+
+
 # --- Dask -------------------------------------------------------------------------
 
 def test_the_dask_path_on_a_local_cluster(tmp_path, dask_cluster):

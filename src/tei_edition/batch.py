@@ -723,9 +723,16 @@ def _execute_shared(task: Task, items: list, workers: int, emit: Callable, stop:
         return
     chunks = deque(_chunked(items, workers))
     per_file, ran = None, 0  # seconds a file, from the latest chunk but the first (it compiles schemas)
+    alone = False
     while chunks and not stop.requested:
-        if workers > 1 and per_file is not None and sum(map(len, chunks)) * per_file > WORKER_START_SECONDS:
-            break
+        if per_file is not None and not alone:
+            if workers > 1 and sum(map(len, chunks)) * per_file > WORKER_START_SECONDS:
+                break
+            # This process alone from here: chunks of about half a second, since each call
+            # of the task has a cost of its own (~10 ms for validate), yet progress still moves.
+            alone, rest = True, [item for chunk in chunks for item in chunk]
+            size = max(CHUNK_MAX, int(0.5 / max(per_file, 1e-6)))
+            chunks = deque(rest[i:i + size] for i in range(0, len(rest), size))
         chunk = chunks.popleft()
         start = time.monotonic()
         for result in _run_items(task, chunk):
