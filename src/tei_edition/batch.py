@@ -203,6 +203,7 @@ class Task:
     # Does run() need the file's bytes? Reading and hashing them is wasted on a task that
     # reads its files itself and keeps no journal (validate).
     reads_input = True
+    chunk_max = CHUNK_MAX  # the largest chunk; larger for a task whose every call has a fixed cost
 
     def fingerprint(self) -> str:
         """Everything besides the input file that decides the result (stylesheets, params...)."""
@@ -335,6 +336,7 @@ class ValidateTask(Task):
     name = "validate"
     extension = None
     parent_helps = True  # lxml and Python only
+    chunk_max = 200  # each validate() call costs ~10 ms of its own (registers, schemas, report)
     reads_input = False  # validate() reads the chunk's files (and the registers) itself
 
     def __init__(self, schemas: Sequence[str] | None = None, options: dict | None = None,
@@ -695,12 +697,12 @@ class _Stop:
         return False
 
 
-def _chunked(items: list, workers: int) -> list[list]:
-    """Chunks of at most CHUNK_MAX that shrink towards the end (guided scheduling): every
+def _chunked(items: list, workers: int, most: int = CHUNK_MAX) -> list[list]:
+    """Chunks of at most ``most`` that shrink towards the end (guided scheduling): every
     worker gets work early, and none is left with a long last chunk while the others idle."""
     chunks, i = [], 0
     while i < len(items):
-        size = max(1, min(CHUNK_MAX, -(-(len(items) - i) // (workers * 4))))
+        size = max(1, min(most, -(-(len(items) - i) // (workers * 4))))
         chunks.append(items[i:i + size])
         i += size
     return chunks
@@ -721,7 +723,7 @@ def _execute_shared(task: Task, items: list, workers: int, emit: Callable, stop:
     if _warm(task) is not None:
         _execute_inline(task, items, emit, stop)  # reports the setup failure on every file
         return
-    chunks = deque(_chunked(items, workers))
+    chunks = deque(_chunked(items, workers, CHUNK_MAX))  # small at first: the second one is measured
     per_file, ran = None, 0  # seconds a file, from the latest chunk but the first (it compiles schemas)
     alone = False
     while chunks and not stop.requested:
@@ -731,7 +733,7 @@ def _execute_shared(task: Task, items: list, workers: int, emit: Callable, stop:
             # This process alone from here: chunks of about half a second, since each call
             # of the task has a cost of its own (~10 ms for validate), yet progress still moves.
             alone, rest = True, [item for chunk in chunks for item in chunk]
-            size = max(CHUNK_MAX, int(0.5 / max(per_file, 1e-6)))
+            size = max(task.chunk_max, int(0.5 / max(per_file, 1e-6)))
             chunks = deque(rest[i:i + size] for i in range(0, len(rest), size))
         chunk = chunks.popleft()
         start = time.monotonic()
@@ -756,7 +758,7 @@ def _execute_local(task: Task, items: list, workers: int, emit: Callable, stop: 
         return ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
                                    initializer=_init_worker, initargs=(task,))
 
-    pending = deque(_chunked(items, workers + parent))
+    pending = deque(_chunked(items, workers + parent, task.chunk_max))
     suspects: list = []
     crashes = 0  # breaks in a row with no result in between
 
@@ -854,7 +856,7 @@ def _execute_inline(task: Task, items: list, emit: Callable, stop: _Stop) -> Non
         for result in _setup_failed(items, error):
             emit(*result)
         return
-    for chunk in _chunked(items, 1):
+    for chunk in _chunked(items, 1, task.chunk_max):
         if stop.requested:
             return
         for result in _run_items(task, chunk):
@@ -883,7 +885,7 @@ def _execute_dask(task: Task, fingerprint: str, items: list, client, owned: bool
     executor = client.get_executor(pure=False)  # concurrent.futures futures over Dask ones
     try:
         workers = max(1, sum(client.nthreads().values()))
-        pending = deque(_chunked(items, workers))
+        pending = deque(_chunked(items, workers, task.chunk_max))
         suspects: list = []
 
         def with_data(chunk):
