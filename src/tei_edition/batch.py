@@ -717,8 +717,9 @@ def _pool_context():
 def _execute_shared(task: Task, items: list, workers: int, emit: Callable, stop: _Stop) -> None:
     """``workers`` processes at work, this one included, for tasks whose ``parent_helps``.
 
-    This process starts at once; worker processes are started only when the rest of
-    the run looks longer than their start, so a small run is never slower than in-process.
+    This process starts at once; worker processes are started only when more than
+    WORKER_START_SECONDS of work is left (judged on the second chunk), so a small run is
+    never slower than in-process.
     """
     if _warm(task) is not None:
         _execute_inline(task, items, emit, stop)  # reports the setup failure on every file
