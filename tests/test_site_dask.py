@@ -34,7 +34,10 @@ def only_on_the_cluster(monkeypatch):
     def here(*_args, **_kw):
         raise AssertionError("a transform ran in the client process, not on the cluster")
 
-    monkeypatch.setattr(site, "transform_outputs", here)
+    from tei_edition.site import documents, transforms
+
+    for module in (documents, transforms):  # every place a page's transforms could run here
+        monkeypatch.setattr(module, "transform_outputs", here)
 
 
 def assert_same_site(out: Path, local_site) -> None:

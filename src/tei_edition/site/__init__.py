@@ -1,0 +1,39 @@
+"""The reading edition as a static site: ``tei-edition build``.
+
+Left to right, one room per concern (each imports only the rooms above it):
+
+- ``text``: escaping, normalising, dates, URLs;
+- ``model``: the frozen values the pages are made from (``SiteData``, ``Entry``, ``DocPage``...);
+- ``entries``: register entries read from TEI registers;
+- ``markup``: the reading text made safe and given links, anchors and dates;
+- ``citations``: Chicago and MLA through citeproc-py;
+- ``transforms``: the per-document transforms, in worker processes (``SiteTask``);
+- ``documents``: one document's page data;
+- ``collector``: ``collect(paths)`` reads the edition once into ``SiteData``;
+- ``mapsvg``, ``search``, ``pages``: the map, the search index, the HTML of every page;
+- ``write``: ``plan``, ``render`` and ``build``, which writes every file atomically.
+"""
+
+from __future__ import annotations
+
+from .citations import format_citations
+from .collector import collect, edition_info
+from .documents import document_page, page_names, publishable_xml
+from .entries import authority_link, entry_of, register_entries
+from .markup import process_fragment, sanitise
+from .model import DOWNLOADS, REGISTERS, BuildResult, DateMention, DocPage, EditionInfo, Entry, Mention, SiteData
+from .pages import CSP, layout
+from .mapsvg import svg_map
+from .search import search_index
+from .text import esc, safe_url
+from .transforms import CITATIONS, SiteTask, run_transforms, site_transforms, transform_outputs
+from .write import SiteWriteError, build, plan, render, run_validation
+
+__all__ = [
+    "CITATIONS", "CSP", "DOWNLOADS", "REGISTERS", "BuildResult", "DateMention", "DocPage", "EditionInfo",
+    "Entry", "Mention", "SiteData", "SiteTask", "SiteWriteError", "authority_link", "build", "collect",
+    "document_page", "edition_info", "entry_of", "esc", "format_citations", "layout", "page_names",
+    "plan", "process_fragment", "publishable_xml", "register_entries", "render", "run_transforms",
+    "run_validation", "safe_url", "sanitise", "search_index", "site_transforms", "svg_map",
+    "transform_outputs",
+]

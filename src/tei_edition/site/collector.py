@@ -1,0 +1,135 @@
+"""Reading the edition once into ``SiteData``: ``collect(paths)``.
+
+The edition header, the register entries, and per document its header metadata,
+its reading text (from ``transform(doc, "html")``, sanitised and given anchors), its
+mentions and dates, citations and downloads. The per-document transforms run first,
+through the batch runner (see :mod:`.transforms`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import Iterable
+
+from .. import loader
+from ..fsutil import iter_xml_files
+from ..loader import Document
+from ..problems import Problem
+from .citations import format_citations
+from .documents import document_page, header_date, page_names
+from .entries import register_entries
+from .markup import process_fragment, render_tei
+from .model import EditionInfo, Mention, SiteData
+from .text import NS, T, XML_LANG, date_attrs, norm, safe_url, text_of
+from .transforms import CITATIONS, run_transforms
+
+def load_all(paths: Iterable) -> tuple[list[Document], list[Problem]]:
+    docs, problems = [], []
+    for path, _root in iter_xml_files(paths):
+        result = loader.try_load(path)
+        if isinstance(result, Problem):
+            problems.append(result)
+        else:
+            docs.append(result)
+    return docs, problems
+
+
+def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = "",
+            jobs: int | None = None, quiet: bool = False, scheduler=None) -> SiteData:
+    """Read the edition at ``paths`` (default: the bundled one) into ``SiteData``.
+
+    ``jobs``: worker processes for the per-document transforms (default: the batch
+    runner decides, in this process for a small edition; 0 = in this process).
+    ``scheduler``: run those transforms on a Dask cluster instead, given as a
+    ``tcp://host:port`` address or a ``distributed.Client``; raises
+    :class:`~tei_edition.batch.BatchError` when it cannot be used.
+    """
+    from ..edition import classify
+    from ..resources import edition_dir
+
+    paths = list(paths) if paths else [edition_dir()]
+    docs, notes = load_all(paths)
+    by_kind: dict[str, list[Document]] = {"edition": [], "register": [], "document": []}
+    for d in docs:
+        by_kind[classify(d)].append(d)
+    entries = [e for reg in by_kind["register"] for e in register_entries(reg)]
+    documents = by_kind["document"]
+    names = page_names(documents)
+    doc_ids: dict[str, str] = {}  # TEI id or file stem -> page name
+    for d in documents:
+        doc_ids.setdefault(d.path.stem, names[d.path])
+        if d.id:
+            doc_ids.setdefault(d.id, names[d.path])
+    index = {e.id: e for e in entries}
+    edition = edition_info(by_kind["edition"][0], index, doc_ids) if by_kind["edition"] else EditionInfo()
+    by_name = {names[d.path]: d for d in documents}
+    order = []
+    for i in edition.order:
+        if i in doc_ids and doc_ids[i] not in order:
+            order.append(doc_ids[i])
+    rest = sorted((d for d in documents if names[d.path] not in order),
+                  key=lambda d: (header_date(d), names[d.path]))
+    order += [names[d.path] for d in rest]
+    summaries = {doc_ids.get(k, k): v for k, v in edition.summaries}
+    outputs, failures = run_transforms([by_name[n] for n in order], base_url, jobs=jobs, quiet=quiet,
+                                       scheduler=scheduler)
+    pages = []
+    for name in order:
+        doc = by_name[name]
+        notes.extend(failures.get(str(doc.path), ()))
+        page, page_notes = document_page(doc, index, doc_ids, summaries.get(name, ""),
+                                         base_url=base_url, edition=edition, name=name,
+                                         outputs=outputs.get(str(doc.path)))
+        pages.append(page)
+        notes.extend(page_notes)
+    # the citations the workers formatted; the rest (a document run here) are formatted now
+    cites = [(outputs.get(str(by_name[n].path)) or {}).get(CITATIONS) for n in order]
+    missing = [i for i, c in enumerate(cites) if c is None]
+    if missing:
+        for i, c in zip(missing, format_citations([pages[i].csl for i in missing])):
+            cites[i] = c
+    pages = [dataclasses.replace(p, citations=tuple(c)) for p, c in zip(pages, cites)]
+    return SiteData(edition, tuple(pages), tuple(entries), banner, base_url.rstrip("/"), tuple(notes))
+
+
+
+def edition_info(doc: Document, index: dict, doc_ids: dict) -> EditionInfo:
+    r = doc.root
+    title = r.xpath("tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title", namespaces=NS)
+    main = next((t for t in title if t.get("type") in (None, "main")), title[0] if title else None)
+    sub = next((t for t in title if t.get("type") == "sub"), None)
+    editors = [text_of(e) for e in r.xpath("tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:editor",
+                                           namespaces=NS)]
+    pub = r.find(f"{T}teiHeader/{T}fileDesc/{T}publicationStmt")
+    edition = r.find(f"{T}teiHeader/{T}fileDesc/{T}editionStmt/{T}edition")
+    version = (edition.get("n") if edition is not None else "") or ""
+    if not version and edition is not None:
+        m = re.search(r"\d+(\.\d+)+", text_of(edition))
+        version = m.group(0) if m else text_of(edition)
+    licence = pub.find(f".//{T}licence") if pub is not None else None
+    date = pub.find(f"{T}date") if pub is not None else None
+    intro_divs = r.xpath("tei:text/tei:body//tei:div[@type='introduction']", namespaces=NS)
+    mentions: list[Mention] = []
+    intro = ""
+    if intro_divs:
+        frag = render_tei(intro_divs[0], skip_heads=False)
+        intro, mentions, _dates, _blocks = process_fragment(frag, "index", "intro", index, doc_ids)
+    order, summaries = [], []
+    for item in r.xpath("tei:text//tei:list[@type='documents']/tei:item", namespaces=NS):
+        ref = item.find(f".//{T}ref")
+        target = ref.get("target", "") if ref is not None else ""
+        ident = Path(target.split("#")[0]).stem if target else ""
+        if ident:
+            order.append(ident)
+            rest = norm("".join(item.itertext()).replace(text_of(ref), "", 1)).lstrip(":–—- ,.")
+            if rest:
+                summaries.append((ident, rest))
+    return EditionInfo(
+        title=text_of(main) or "Digital edition", subtitle=text_of(sub),
+        editors=tuple(e for e in editors if e), publisher=text_of(pub.find(f"{T}publisher")) if pub is not None else "",
+        version=version, date=date_attrs(date)[0] if date is not None else "",
+        licence=text_of(licence), licence_url=safe_url(licence.get("target")) or "" if licence is not None else "",
+        intro=intro, intro_mentions=tuple(mentions), order=tuple(order), summaries=tuple(summaries),
+        lang=r.get(XML_LANG) or "en")

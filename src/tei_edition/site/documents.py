@@ -1,0 +1,269 @@
+"""One document's page data: its name, header facts, reading text, citations and downloads."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from lxml import etree
+
+from .. import loader
+from ..loader import TEI_NS, XML_ID, Document
+from ..problems import ERROR, WARNING, Problem
+from .citations import CSL_TO_ZOTERO, fallback_csl
+from .markup import process_fragment, render_tei
+from .model import DOWNLOADS, DateMention, DocPage, EditionInfo
+from .text import NS, T, XML_LANG, date_attrs, norm, ref_ids, safe_url, slug, text_of
+from .transforms import csl_item, meta_params, transform_failed, transform_outputs
+
+LANG_NAMES = {"en": "English", "zh": "Chinese", "ru": "Russian", "ja": "Japanese", "fr": "French",
+              "de": "German"}
+
+
+# Writing CON.html on Windows talks to the console, not to a file.
+WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+RESERVED_PAGES = {"index", "persons", "places", "organisations", "treaties", "chronology", "search", "assets"}
+
+
+def page_names(documents: list[Document]) -> dict[Path, str]:
+    """Each document's page name: its xml:id (the permalink), unless that would take the
+    name of a site page or of another document (then prefixed, deterministically)."""
+    used, out = set(RESERVED_PAGES), {}
+    for d in sorted(documents, key=lambda d: str(d.path)):
+        ident = d.id or d.path.stem
+        name = ident if re.fullmatch(r"[A-Za-z0-9_][\w.-]*", ident) else slug(ident)
+        if name.lower() in used or name.split(".")[0].lower() in WINDOWS_DEVICES:
+            base, n = f"doc-{name}", 1
+            name = base
+            while name.lower() in used:
+                n += 1
+                name = f"{base}-{n}"
+        used.add(name.lower())
+        out[d.path] = name
+    return out
+
+
+def header_date(doc: Document) -> str:
+    h = doc.root.find(T + "teiHeader")
+    for xp in (".//tei:correspAction[@type='sent']/tei:date", ".//tei:creation/tei:date",
+               ".//tei:sourceDesc//tei:date"):
+        found = h.xpath(xp, namespaces={"tei": TEI_NS}) if h is not None else []
+        if found:
+            return date_attrs(found[0])[0]
+    return ""
+
+
+
+def reading_html(doc: Document, outputs: dict | None = None) -> tuple[str, list[Problem]]:
+    """The document's reading text as an HTML fragment, from the HTML transform
+    (``outputs``: from :func:`transform_outputs`, e.g. run in a worker)."""
+    if outputs is None:
+        outputs = transform_outputs(doc)
+    if outputs is None:
+        body = doc.root.find(f"{T}text/{T}body")
+        note = Problem(str(doc.path), 1, 1, WARNING, "site-no-transform",
+                       "the HTML transform is not available; the reading text is a plain rendering")
+        return (render_tei(body) if body is not None else ""), [note]
+    out = outputs.get("html")
+    if isinstance(out, Problem):
+        return "", [transform_failed(out, ERROR, "site-transform", "HTML")]
+    return out or "", []
+
+
+
+def _tei_dates(doc: Document, prefix: str, body_html: str) -> list[DateMention]:
+    """Dates from the TEI text when the HTML carries no <time> elements."""
+    out = []
+    body = doc.root.find(f"{T}text")
+    if body is None:
+        return out
+    for d in body.iter(T + "date"):
+        key, label = date_attrs(d)
+        if not key:
+            continue
+        blk = next((a for a in d.iterancestors() if a.get(XML_ID)), None)
+        anchor = blk.get(XML_ID) if blk is not None and f'id="{blk.get(XML_ID)}"' in body_html else ""
+        out.append(DateMention(key, label, text_of(d), doc.id or doc.path.stem, anchor))
+    return out
+
+
+
+def _names_of(els) -> list[dict]:
+    out = []
+    for el in els:
+        pers = el.find(f".//{T}persName")
+        org = el.find(f".//{T}orgName")
+        target = pers if pers is not None else (org if org is not None else el)
+        sur, fore = target.find(f".//{T}surname"), target.find(f".//{T}forename")
+        if sur is not None:
+            out.append({"family": text_of(sur), "given": text_of(fore)} if fore is not None else {"family": text_of(sur)})
+        elif target.tag == T + "persName" or (target is el and org is None and el.tag != T + "orgName"):
+            name = text_of(target)
+            out.append({"literal": name} if name else {})
+        else:
+            out.append({"literal": text_of(target)})
+    return [n for n in out if any(n.values())]
+
+
+def zotero_type_from_tei(doc: Document) -> str:
+    """The Zotero item type a document is: a letter, a newspaper article, or a document."""
+    h = doc.root.find(T + "teiHeader")
+    if h is not None and h.find(f".//{T}correspDesc") is not None:
+        return "letter"
+    periodical = h.xpath(".//tei:sourceDesc//tei:bibl[tei:title[@level='j']]", namespaces=NS) if h is not None else []
+    if periodical:
+        issue, own = periodical[0].find(T + "date"), h.find(f".//{T}creation/{T}date")
+        if own is None or issue is None or own.get("when") == issue.get("when"):
+            return "newspaperArticle"
+    return "document"
+
+
+
+def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, base_url: str = "",
+                  edition: EditionInfo | None = None, name: str | None = None,
+                  outputs: dict | None = None) -> tuple[DocPage, list[Problem]]:
+    """One document's page data; ``outputs``: its transforms' results from
+    :func:`transform_outputs` (run here when not given)."""
+    if outputs is None:
+        outputs = transform_outputs(doc, base_url)
+    ident = name or doc.id or doc.path.stem
+    r, notes = doc.root, []
+    h = r.find(T + "teiHeader")
+    ts = h.find(f"{T}fileDesc/{T}titleStmt") if h is not None else None
+    titles = ts.findall(T + "title") if ts is not None else []
+    main = next((t for t in titles if t.get("type") in (None, "main")), titles[0] if titles else None)
+    sub = next((t for t in titles if t.get("type") == "sub"), None)
+    title = text_of(main) or ident
+    authors = _names_of(ts.findall(T + "author")) if ts is not None else []
+    sent = h.xpath(".//tei:correspAction[@type='sent']", namespaces=NS) if h is not None else []
+    recv = h.xpath(".//tei:correspAction[@type='received']", namespaces=NS) if h is not None else []
+
+    def agents(action) -> str:
+        if not action:
+            return ""
+        return "; ".join(text_of(a) for a in action[0] if isinstance(a.tag, str)
+                         and a.tag in (T + "persName", T + "orgName", T + "name"))
+    sender = agents(sent) or "; ".join(n.get("literal") or norm(f"{n.get('given', '')} {n.get('family', '')}")
+                                       for n in authors)
+    recipient = agents(recv)
+
+    def linked(action, fallback) -> tuple[tuple[str, str], ...]:
+        """(name, register link or '') for each party, so the panel can link them."""
+        els = ([a for a in action[0] if isinstance(a.tag, str) and a.tag in (T + "persName", T + "orgName", T + "name")]
+               if action else (ts.findall(f"{T}author/*") if ts is not None and fallback else []))
+        out = []
+        for a in els:
+            ids = [i for i in ref_ids(a.get("ref")) if i in index]
+            out.append((text_of(a), index[ids[0]].href if ids else ""))
+        return tuple(out)
+    parties = (linked(sent, True), linked(recv, False))
+    date = header_date(doc)
+    place_el = (h.xpath(".//tei:correspAction[@type='sent']/tei:placeName|.//tei:creation/tei:placeName",
+                        namespaces=NS) if h is not None else [])
+    place = text_of(place_el[0]) if place_el else ""
+    if place_el and place_el[0].get("cert") in ("low", "medium"):
+        place += " (inferred)"
+    src = h.xpath(".//tei:sourceDesc//tei:bibl[@type='original']|.//tei:sourceDesc//tei:bibl",
+                  namespaces=NS) if h is not None else []
+    source_desc = ""
+    if src:
+        b = src[0]
+        parts = [text_of(c) for c in b if isinstance(c.tag, str) and c.tag in (T + "title", T + "date", T + "publisher", T + "pubPlace")]
+        source_desc = ", ".join(p for p in parts if p) or text_of(b)
+    langs = h.xpath(".//tei:langUsage/tei:language", namespaces=NS) if h is not None else []
+    text_lang = r.get(XML_LANG) or "en"
+    orig = [LANG_NAMES.get(l.get("ident", "").split("-")[0], l.get("ident", "")) for l in langs
+            if l.get("ident", "").split("-")[0] != text_lang.split("-")[0]]
+    if not summary and h is not None:
+        ab = h.find(f".//{T}abstract")
+        summary = text_of(ab) if ab is not None else ""
+    if not summary and sub is not None:
+        summary = text_of(sub)
+
+    raw, problems = reading_html(doc, outputs)
+    notes.extend(problems)
+    body, mentions, dates, blocks = process_fragment(raw, ident, ident, index, doc_ids)
+    if not dates:
+        dates = _tei_dates(doc, ident, body)
+
+    params = meta_params(base_url)
+    csl, problems = csl_item(doc, params, outputs)
+    notes.extend(problems)
+    z_type = zotero_type_from_tei(doc)
+    if csl:
+        z_type = CSL_TO_ZOTERO.get(csl.get("type", ""), z_type) if csl.get("type") in CSL_TO_ZOTERO else z_type
+        if csl.get("author"):
+            authors = [a for a in csl["author"] if isinstance(a, dict)]
+    else:
+        csl = fallback_csl(ident, title, authors, date, z_type, text_lang)
+    if base_url and not csl.get("URL"):
+        csl = dict(csl, URL=f"{base_url.rstrip('/')}/{ident}.html")
+    citations: list = []  # filled in by collect(), for all documents at once
+    downloads = []
+    if outputs is None:
+        downloads.append(("json", "CSL-JSON", json.dumps([csl], ensure_ascii=False, indent=2)))
+    for ext, fmt, label, _mt in DOWNLOADS if outputs is not None else ():
+        out = outputs.get(fmt)
+        if isinstance(out, Problem):
+            notes.append(transform_failed(out, WARNING, "site-download", fmt))
+        elif isinstance(out, str) and out.strip():
+            downloads.append((ext, label, out))
+    xml = publishable_xml(doc)
+    return DocPage(
+        id=ident, source=str(doc.path), title=title, subtitle=text_of(sub), authors=tuple(authors),
+        sender=sender, recipient=recipient, parties=parties, date=date, place=place, source_desc=source_desc,
+        orig_languages=tuple(orig), language=csl.get("language") or text_lang, summary=summary,
+        zotero_type=z_type, body=body, blocks=tuple(blocks), mentions=tuple(mentions), dates=tuple(dates),
+        citations=tuple(citations), downloads=tuple(downloads), csl=csl,
+        xml=xml if isinstance(xml, bytes) else b""), notes
+
+
+SCRIPT_NAMESPACES = {"http://www.w3.org/1999/xhtml", "http://www.w3.org/2000/svg",
+                     "http://www.w3.org/1998/Math/MathML", "http://www.w3.org/1999/XSL/Transform"}
+
+
+def publishable_xml(doc: Document) -> bytes:
+    """The TEI source offered for download: the file's own bytes, unless it holds what a
+    browser opening it would run on the site's origin (XHTML/SVG/MathML elements, on*
+    attributes, an xml-stylesheet PI, script URLs); then a copy without those."""
+    raw = loader.read_bytes(doc.path)
+    if not isinstance(raw, bytes):
+        return b""
+    tree = etree.ElementTree(etree.fromstring(etree.tostring(doc.tree)))  # a copy to clean
+    dirty = False
+    for pi in [*tree.getroot().itersiblings(preceding=True), *tree.getroot().iter(etree.ProcessingInstruction)]:
+        if isinstance(pi, etree._ProcessingInstruction) and pi.target == "xml-stylesheet":
+            dirty = True
+            if pi.getparent() is not None:
+                pi.getparent().remove(pi)
+    for el in list(tree.getroot().iter()):
+        if not isinstance(el.tag, str):
+            continue
+        if etree.QName(el).namespace in SCRIPT_NAMESPACES:
+            dirty = True
+            parent = el.getparent()
+            if parent is not None:
+                if el.tail:
+                    prev = el.getprevious()
+                    if prev is not None:
+                        prev.tail = (prev.tail or "") + el.tail
+                    else:
+                        parent.text = (parent.text or "") + el.tail
+                parent.remove(el)
+            continue
+        for name in list(el.attrib):
+            local = etree.QName(name).localname.lower()
+            value = el.get(name)
+            if local.startswith("on") or (etree.QName(name).namespace == "http://www.w3.org/1999/xlink"
+                                          and safe_url(value) is None):
+                dirty = True
+                del el.attrib[name]
+    if not dirty:
+        return raw
+    root = tree.getroot()
+    pis = [p for p in root.itersiblings(preceding=True) if isinstance(p, etree._ProcessingInstruction)]
+    body = etree.tostring(root, encoding="unicode")
+    head = "".join(etree.tostring(p, encoding="unicode") + "\n" for p in reversed(pis)
+                   if p.target != "xml-stylesheet")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + head + body + "\n").encode("utf-8")

@@ -1,0 +1,164 @@
+"""Planning, rendering and writing the site: ``build(paths, out)``.
+
+``plan(data)`` lists the pages; ``render(data, page)`` turns one page name into
+``(relative path, content)`` pairs (pages are independent); ``build`` validates,
+collects, renders and writes every file atomically, then removes what an earlier
+build wrote and this one did not.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from importlib import resources as _resources
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..fsutil import write_atomic
+from ..problems import ERROR, Problem, Report
+from .collector import collect, load_all
+from .mapsvg import svg_map
+from .model import DOWNLOADS, REGISTERS, BuildResult, SiteData
+from .pages import page_chronology, page_document, page_index, page_register, page_search
+
+ASSETS = ("site.css", "print.css", "site.js", "search.js", "favicon.svg")
+
+
+def plan(data: SiteData) -> list[str]:
+    """Every page to render, by name; ``render`` turns each into files."""
+    return (["index", "chronology", "search", "assets"] + [f"register:{k}" for k in REGISTERS]
+            + [f"document:{i}" for i in range(len(data.documents))])
+
+
+def render(data: SiteData, page: str) -> list[tuple[str, str | bytes]]:
+    if page == "index":
+        return [("index.html", page_index(data))]
+    if page == "chronology":
+        return [("chronology.html", page_chronology(data))]
+    if page == "search":
+        return [("search.html", page_search(data))]
+    if page == "assets":
+        folder = _resources.files("tei_edition") / "assets"
+        return [(f"assets/{name}", (folder / name).read_bytes()) for name in ASSETS]
+    kind, _, arg = page.partition(":")
+    if kind == "register":
+        files = [(REGISTERS[arg][0], page_register(data, arg))]
+        if arg == "place":
+            css = svg_map([e for e in data.entries if e.kind == "place"])[1]
+            if css:
+                files.append(("assets/map.css", css))
+        return files
+    if kind == "document":
+        return page_document(data, int(arg))
+    raise ValueError(f"unknown page {page!r}")
+
+
+def _safe_target(out: Path, rel: str) -> Path:
+    """Where ``rel`` goes inside ``out``. The folder it lands in must resolve inside ``out``
+    (a planted folder link is refused); a link planted at the file itself is harmless,
+    since write_atomic replaces the link and never writes through it."""
+    target = out / rel
+    if ".." in Path(rel).parts or Path(rel).is_absolute() or \
+            not target.parent.resolve().is_relative_to(out.resolve()):
+        raise SiteWriteError(f"refusing to write {rel}: its folder leads outside {out}")
+    return target
+
+
+def _refuse_overwriting_sources(out: Path, data: SiteData) -> None:
+    """Before anything is written: no page or download may land on an input file."""
+    sources = {Path(d.source).resolve() for d in data.documents}
+    exts = ["html", "xml"] + [ext for ext, *_ in DOWNLOADS]
+    for d in data.documents:
+        for ext in exts:
+            target = (out / f"{d.id}.{ext}").resolve()
+            if target in sources:
+                raise SiteWriteError(f"refusing to write {d.id}.{ext} over the input file {target}; "
+                                     "choose an output folder outside the edition")
+
+
+class SiteWriteError(Exception):
+    """A file of the site cannot be written where it must go (e.g. a planted folder link)."""
+
+
+def build(paths: Iterable | None = None, out: str | Path = "site", *, force: bool = False,
+          base_url: str = "", validate: bool = True,
+          progress: Callable[[int, int, str], None] | None = None,
+          jobs: int | None = None, quiet: bool = False, scheduler=None) -> BuildResult:
+    """Validate, then build the site into ``out``; refuse an invalid edition unless ``force``.
+
+    ``jobs``: worker processes for the per-document transforms (see :func:`collect`);
+    ``scheduler``: a Dask cluster for them instead (an address or a ``distributed.Client``;
+    every file is still written here, so the site is the same);
+    ``quiet``: no progress bar from them.
+    Raises :class:`~tei_edition.batch.BatchError` when the scheduler cannot be used.
+    """
+    from ..resources import edition_dir
+
+    started = time.perf_counter()
+    paths = list(paths) if paths else [edition_dir()]
+    out = Path(out)
+    if progress:
+        progress(0, 0, "validating")
+    report = run_validation(paths) if validate else Report.of([], [])
+    if not report.ok and not force:
+        return BuildResult(out, report, False, seconds=time.perf_counter() - started)
+    banner = ""
+    if not report.ok:
+        banner = (f"This edition did not validate ({report.errors} error(s) in "
+                  f"{len(report.files_with_errors())} file(s)); the pages may be wrong or incomplete.")
+    if progress:
+        progress(0, 0, "reading the edition and running the transforms")
+    data = collect(paths, base_url=base_url or "", banner=banner, jobs=jobs, quiet=quiet,
+                   scheduler=scheduler)
+    pages = plan(data)
+    written = []
+    try:
+        _refuse_overwriting_sources(out, data)  # e.g. -o pointing at the edition folder itself
+        for n, page in enumerate(pages, 1):
+            if progress:
+                progress(n, len(pages), page)
+            for rel, content in render(data, page):
+                write_atomic(_safe_target(out, rel), content)
+                written.append(rel)
+    except (SiteWriteError, OSError) as exc:
+        problem = Problem(str(out), 1, 1, ERROR, "site-write",
+                          str(exc) if isinstance(exc, SiteWriteError) else f"cannot write the site: {exc}")
+        return BuildResult(out, report, False, tuple(written), time.perf_counter() - started,
+                           data.notes + (problem,))
+    _forget_stale(out, written)
+    return BuildResult(out, report, True, tuple(written), time.perf_counter() - started, data.notes)
+
+
+MANIFEST = ".tei-edition-site.json"
+
+
+def _forget_stale(out: Path, written: list[str]) -> None:
+    """Remove files an earlier build wrote that this one did not (a document removed or
+    renamed), so no stale page stays reachable; files the builder never wrote are kept."""
+    manifest = out / MANIFEST
+    try:
+        before = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else []
+    except (OSError, ValueError):
+        before = []
+    keep = set(written)
+    for rel in before if isinstance(before, list) else []:
+        if not isinstance(rel, str) or rel in keep:
+            continue
+        try:
+            target = _safe_target(out, rel)
+        except SiteWriteError:
+            continue
+        if target.is_file() and not target.is_symlink():
+            target.unlink()
+    write_atomic(manifest, json.dumps(sorted(keep), indent=0) + "\n")
+
+
+def run_validation(paths: list) -> Report:
+    """The edition's validation report; well-formedness only when the validator is absent."""
+    try:
+        from ..validation import validate
+    except ImportError:
+        docs, problems = load_all(paths)
+        files = [str(d.path) for d in docs] + [p.file for p in problems]
+        return Report.of(problems, files)
+    return validate(paths)
