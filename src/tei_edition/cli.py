@@ -350,5 +350,70 @@ def build_cmd(paths, out, force, base_url, jobs, quiet, scheduler):
         sys.exit(1)  # built, but a document's outputs failed; --force accepts that, as it accepts invalidity
 
 
+# --- export -----------------------------------------------------------------
+
+@main.group("export", context_settings=CONTEXT)
+def export_group():
+    """Export edition-wide data for other tools (spreadsheets, maps, scripts).
+
+    Run 'tei-edition export COMMAND --help' for each export.
+    """
+
+
+@export_group.command("registers", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "geojson"]), default=None,
+              help="csv: one row per entry; json: every value; geojson: the places with coordinates "
+                   "(RFC 7946, longitude first). Default: from the -o suffix, else json.")
+@click.option("-o", "--out", default="-", show_default=True, metavar="FILE",
+              help="File to write (atomically; never one of the input files); - for stdout.")
+def export_registers_cmd(paths, fmt, out):
+    """Export every register entry (persons, places, organisations, works, events).
+
+    Entries are found wherever TEI keeps them: register files (listPerson,
+    listPlace, listOrg, listBibl, listEvent, nested or in standOff), each
+    document's own lists in text/back, and particDesc/settingDesc in the header.
+    An entry that several files share an xml:id for is one row: its names,
+    dates, coordinates and authority ids are united; where the files disagree
+    (a birth date, coordinates) the first one read is kept and a warning says
+    where. Each row counts the entry's mentions (@ref/@corresp of persName,
+    placeName, orgName, rs, name, title and date, as #id, file.xml#id or the
+    entry's authority URI).
+
+    \b
+    Warnings go to stderr as FILE:LINE:COL: warning: MESSAGE [RULE].
+    Exit status: 0 exported (warnings allowed), 1 a file could not be read
+    (the rest is still exported), 2 usage error.
+
+    \b
+    Examples:
+      tei-edition export registers                         the bundled edition, JSON on stdout
+      tei-edition export registers tei/ -o registers.csv   a spreadsheet (format from the suffix)
+      tei-edition export registers letters/ --format geojson -o places.geojson   for a map
+      tei-edition export registers letters/ --format csv > registers.csv   through stdout
+    """
+    from dataclasses import replace
+
+    from .fsutil import display_path
+    from .registers import collect
+    from .registers.export import render, write
+
+    if fmt is None:
+        suffix = out.rsplit(".", 1)[-1].lower() if out != "-" and "." in out else ""
+        fmt = suffix if suffix in ("csv", "json", "geojson") else "json"
+    registers = collect(list(paths) or None)
+    for problem in registers.problems:
+        click.echo(str(replace(problem, file=display_path(problem.file))), err=True)
+    if out == "-":
+        text = render(registers, fmt)
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        failed = write(registers, fmt, out)
+        if failed is not None:
+            fail(f"{display_path(out)}: {failed.message}", 2 if failed.rule == "export-input" else 1)
+    if any(p.severity == "error" for p in registers.problems):
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
