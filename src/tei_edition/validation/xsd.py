@@ -1,9 +1,17 @@
-"""XSD validation: lxml (libxml2) on the fast path, xmlschema to explain failures.
+"""XSD validation: lxml (libxml2) on the fast path, xmlschema to explain failures
+and for XSD 1.1.
 
 A file that passes ``lxml.etree.XMLSchema`` costs nothing more. For a file that
 fails, xmlschema (about 40 times slower) reads the same tree and the schema to
 add each problem's XPath and the list of elements allowed where one was not,
 and to report what libxml2 skips after a content error.
+
+libxml2 knows only XSD 1.0. A schema that declares 1.1 (``vc:minVersion="1.1"``
+on its root), uses a construct only 1.1 has (``xs:assert``, ``xs:alternative``,
+``xs:openContent``, ``xs:override``), or that libxml2 refuses but xmlschema's
+``XMLSchema11`` compiles (``xs:all`` with ``maxOccurs="unbounded"``) is validated
+by ``XMLSchema11`` alone. xmlschema reads the schema's parts through the loader,
+from the schema's own folder only.
 """
 
 from __future__ import annotations
@@ -17,35 +25,49 @@ from lxml import etree
 from .. import loader
 from ..loader import Document
 from ..problems import ERROR, Problem
+from . import xsd11
 from .schemafile import cache_key, explain, load_schema
 from .locate import Locator, simple_path, xml_name
 
-_COMPILED: dict[tuple[str, float], etree.XMLSchema | Problem] = {}
+declares_xsd11 = xsd11.declares_xsd11  # part of this module's interface
+_COMPILED: dict[tuple[str, float], object] = {}  # etree.XMLSchema, xmlschema.XMLSchema11 or Problem
 _DIAGNOSTIC: dict[tuple[str, float], object] = {}
 
 _NS = re.compile(r"\{[^}]*\}")
 _HEAD = re.compile(r"^Element '([^']+)'(?:, attribute '([^']+)')?: ")
 
 
-def compiled(path: str | os.PathLike) -> etree.XMLSchema | Problem:
-    """The compiled schema (once per process and file version), or the Problem that stopped it."""
+def compiled(path: str | os.PathLike):
+    """The compiled schema (once per process and file version): an ``etree.XMLSchema``
+    for XSD 1.0, an ``xmlschema.XMLSchema11`` for XSD 1.1, or the Problem that stopped it."""
     key = cache_key(path)
     if key not in _COMPILED:
         _COMPILED[key] = _compile(Path(key[0]))
     return _COMPILED[key]
 
 
-def _compile(path: Path) -> etree.XMLSchema | Problem:
+def _compile(path: Path):
     doc = load_schema(path)
     if isinstance(doc, Problem):
         return Problem(doc.file, doc.line, doc.col, ERROR, "schema-unreadable",
                        f"the schema cannot be read: {doc.message}")
+    if xsd11.declares_xsd11(doc.root):
+        return xsd11.compile_xsd11(doc)
     try:
         return etree.XMLSchema(doc.tree)
     except etree.XMLSchemaParseError as exc:
         entry = exc.error_log.last_error if exc.error_log else None
-        return Problem(str(path), max(getattr(entry, "line", 1) or 1, 1), 1, ERROR, "schema-invalid",
-                       explain(doc, f"the XSD schema cannot be compiled: {_NS.sub('', str(exc))}"))
+        where = getattr(entry, "filename", None) or str(path)  # an included file's error is in that file
+        refused = Problem(where, max(getattr(entry, "line", 1) or 1, 1), 1, ERROR, "schema-invalid",
+                          explain(doc, f"the XSD schema cannot be compiled: {_NS.sub('', str(exc))}"))
+    # libxml2 knows XSD 1.0 only: a schema it refuses may be 1.1 without saying so
+    # (xs:all with maxOccurs="unbounded", a 1.1 construct in an included file)
+    return xsd11.only_xsd11(doc) or refused
+
+
+def is_xsd11(schema) -> bool:
+    """Is this compiled schema (from :func:`compiled`) validated as XSD 1.1?"""
+    return schema is not None and not isinstance(schema, (etree.XMLSchema, Problem))
 
 
 def _diagnostic_schema(path: Path):
@@ -53,21 +75,23 @@ def _diagnostic_schema(path: Path):
     if key not in _DIAGNOSTIC:
         import xmlschema  # slow to import; only needed when a file fails
 
+        doc = load_schema(path)
         try:
-            # only files beside the schema, never the network
-            _DIAGNOSTIC[key] = xmlschema.XMLSchema(key[0], allow="sandbox", defuse="always")
+            _DIAGNOSTIC[key] = None if isinstance(doc, Problem) else xsd11.load(xmlschema.XMLSchema, doc)[0]
         except Exception:  # a schema libxml2 accepts but xmlschema cannot read: no diagnostics
             _DIAGNOSTIC[key] = None
     return _DIAGNOSTIC[key]
 
 
 def check(doc: Document, schema_path: str | os.PathLike, locator: Locator | None = None, *,
-          schema: etree.XMLSchema | Problem | None = None) -> list[Problem]:
-    """Validate one document against one XSD; return its problems (none when valid).
+          schema=None) -> list[Problem]:
+    """Validate one document against one XSD (1.0 or 1.1); return its problems (none when valid).
     ``schema``: ``compiled(schema_path)``, when the caller has it."""
-    schema = schema or compiled(schema_path)
+    schema = schema if schema is not None else compiled(schema_path)
     if isinstance(schema, Problem):
         return [Problem(str(doc.path), 1, 1, ERROR, schema.rule, f"{schema.message} ({schema.file})")]
+    if is_xsd11(schema):
+        return _check_xsd11(doc, schema, locator or Locator(doc))
     if schema.validate(doc.tree):
         return []
     locator = locator or Locator(doc)
@@ -94,6 +118,17 @@ def check(doc: Document, schema_path: str | os.PathLike, locator: Locator | None
         covered.add(id(err.elem))
         problems.append(_from_xmlschema(doc, err, locator))
     return problems
+
+
+def _check_xsd11(doc: Document, schema, locator: Locator) -> list[Problem]:
+    import xmlschema
+
+    try:
+        # the tree is already in memory, with its line numbers: xmlschema may open nothing for it
+        errors = list(schema.iter_errors(xmlschema.XMLResource(doc.tree, allow="none")))
+    except Exception as exc:  # xmlschema failing on a contributed document: its problem, not a crash
+        return [Problem(str(doc.path), 1, 1, ERROR, "xsd", f"the XSD 1.1 validator failed: {exc}")]
+    return [_from_xmlschema(doc, err, locator) for err in errors]
 
 
 def _element_at(doc: Document, path: str | None):
@@ -247,13 +282,14 @@ def _declared_names(schema) -> set[str]:
 
 
 def _from_xmlschema(doc: Document, err, locator: Locator) -> Problem:
+    """One of xmlschema's errors (an XSD 1.1 error, or one libxml2 did not report),
+    in the words of libxml2's problems above."""
     elem = err.elem
     child = getattr(err, "invalid_child", None)
     target = child if child is not None and isinstance(child.tag, str) else elem
     name = etree.QName(target).localname
     reason = _NS.sub("", str(err.reason or "invalid"))
     path = _clean_path(getattr(err, "path", None)) or simple_path(elem)
-    m = re.match(r"attribute (\S+?)='", reason)
     if child is not None and target is child:
         line, col = locator.element(child)
         path = f"{path}/{name}{_position(child)}"
@@ -263,14 +299,52 @@ def _from_xmlschema(doc: Document, err, locator: Locator) -> Problem:
                 if rule == "xsd-not-allowed" else f"<{name}> is not an element of this schema")
         return Problem(str(doc.path), line, col, ERROR, rule,
                        text + (f"; allowed at this point: {allowed}" if allowed else ""), path)
-    if m:
-        attr = xml_name(m.group(1))
+    value = re.match(r"attribute (\S+?)='.*?': (.*)", reason, re.S)
+    unknown = re.match(r"'(\S+?)' attribute not allowed", reason)
+    if value or unknown:
+        attr = xml_name((value or unknown).group(1))
         line, col = locator.attribute(elem, attr)
-        rule, text = _explain(name, attr, "not a valid value" + (" temporal" if "temporal" in str(err.validator) or attr in {"when", "notBefore", "notAfter", "from", "to"} else ""), elem, doc, None)
+        if unknown:
+            rule, text = "xsd-attribute-not-allowed", f"@{attr} is not allowed on <{name}>"
+        else:
+            rule, text = _invalid_value(f"@{attr}=\"{doc_value(elem, attr)}\"", attr, err, value.group(2))
         return Problem(str(doc.path), line, col, ERROR, rule, text, f"{path}/@{attr}")
     line, col = locator.element(elem)
+    kind = type(err.validator).__name__
     if "missing required attribute" in reason:
         what = re.search(r"'([^']+)'", reason)
         rule, text = _explain(name, None, f"The attribute '{what.group(1) if what else '?'}' is required but missing", elem, doc, None)
-        return Problem(str(doc.path), line, col, ERROR, rule, text, path)
-    return Problem(str(doc.path), line, col, ERROR, "xsd", f"<{name}>: {reason}", path)
+    elif kind in ("XsdAssert", "XsdAssertionFacet"):
+        rule, text = "xsd-assert", f"<{name}> does not meet the schema's assertion {err.validator.path}"
+    elif type(err).__name__ == "XMLSchemaChildrenValidationError":  # it stopped before a required child
+        expected = ", ".join(dict.fromkeys(t.rpartition(":")[2] for t in err.expected_tags))
+        rule, text = "xsd-incomplete", f"<{name}> is incomplete: it needs {expected or 'more content'}"
+    elif hasattr(err, "obj") and isinstance(err.obj, str) and len(elem) == 0:  # the element's own text
+        rule, text = _invalid_value(f"<{name}> \"{err.obj}\"", None, err, reason)
+    else:
+        rule, text = "xsd", f"<{name}>: {reason}"
+    return Problem(str(doc.path), line, col, ERROR, rule, text, path)
+
+
+_TEMPORAL = re.compile(r"date|gYear|time|temporal", re.I)
+_TEI_TEMPORAL = {"when", "notBefore", "notAfter", "from", "to"}
+
+
+def _invalid_value(what: str, attr: str | None, err, detail: str) -> tuple[str, str]:
+    """``@when="2020-13"`` or ``<date> "x"`` that its type refuses."""
+    kind = _type_name(err.validator)
+    if attr in _TEI_TEMPORAL or _TEMPORAL.search(kind or "") or _TEMPORAL.search(str(err.validator)):
+        return "xsd-invalid-value", f"{what} is not a valid date: write YYYY, YYYY-MM or YYYY-MM-DD (a real calendar date)"
+    if type(err).__name__ == "XMLSchemaDecodeError" and kind:  # its detail speaks Python
+        return "xsd-invalid-value", f"{what} is not a valid value of {kind}"
+    return "xsd-invalid-value", f"{what} is not a valid value: {_NS.sub('', detail).strip()}"
+
+
+def _type_name(validator) -> str | None:
+    """The nearest named type a value was checked against, e.g. ``xs:int``."""
+    for _ in range(8):  # an anonymous restriction names its base
+        name = getattr(validator, "prefixed_name", None)
+        if name or validator is None:
+            return name
+        validator = getattr(validator, "base_type", None)
+    return None
