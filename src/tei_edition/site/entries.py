@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 from ..loader import XML_ID, Document
 from .model import REGISTERS, Entry
-from .text import NS, T, XML_LANG, date_attrs, norm, safe_url, text_of
+from .text import NS, T, XML_LANG, date_attrs, humanise, norm, safe_url, text_of
 
 def register_entries(doc: Document) -> list[Entry]:
     out = []
@@ -62,21 +64,20 @@ def entry_of(el, kind: str, name_tag: str) -> Entry:
         if date_attrs(d)[1]:
             dates.append(date_attrs(d)[1])
     role, notes = [], []
-    for tag in ("occupation", "roleName", "affiliation", "state", "faith", "nationality"):
-        for r in el.findall(T + tag):
-            parts = [text_of(c) for c in r if isinstance(c.tag, str) and c.tag in (T + "label", T + "desc")]
-            txt = ": ".join(p for p in parts if p) if parts else text_of(r)
-            if not txt:
-                continue
-            _, when = date_attrs(r)
-            if _covers_1952(r):
-                role.append(txt + (f" ({when})" if when and r.get("when") is None else ""))
+    for r in el:  # what the entry was or did, each under its own heading, dated when the TEI dates it
+        if r.tag in (T + "desc", T + "note", T + "trait") and text_of(r):
+            if r.get("type") == "role":
+                role.append(("Role", text_of(r)))
             else:
-                notes.append(f"{txt} ({when})")
-    for tag in ("desc", "note", "trait"):
-        for n in el.findall(T + tag):
-            if text_of(n):
-                (role if n.get("type") in ("role", "role-1952") else notes).append(text_of(n))
+                notes.append(text_of(r))
+        heading = ROLE_HEADINGS.get(etree.QName(r).localname) if isinstance(r.tag, str) else None
+        if heading is None:
+            continue
+        parts = [text_of(c) for c in r if isinstance(c.tag, str) and c.tag in (T + "label", T + "desc")]
+        txt = ": ".join(p for p in parts if p) if parts else text_of(r)
+        if txt:
+            when = date_attrs(r)[1]
+            role.append((humanise(r.get("type") or "") or heading, txt + (f" ({when})" if when else "")))
     facts = []
     for n in el:
         if isinstance(n.tag, str) and n.tag in (T + "placeName", T + "name", T + "orgName", T + "persName") \
@@ -115,14 +116,9 @@ def entry_of(el, kind: str, name_tag: str) -> Entry:
                  tuple(notes), tuple(unique_links), geo, el.get("type") or "", sort, tuple(facts))
 
 
-def _covers_1952(el, year: int = 1952) -> bool:
-    """Is a dated statement (office, role) true in the year of the documents? Undated: yes."""
-    start = el.get("when") or el.get("from") or el.get("notBefore") or ""
-    end = el.get("when") or el.get("to") or el.get("notAfter") or ""
-    years = [int(m.group(0)) if m else None for m in (re.match(r"-?\d{4}", v) for v in (start, end))]
-    return (years[0] is None or years[0] <= year) and (years[1] is None or years[1] >= year)
-
-
+# statements about an entry, by TEI element, and the heading they go under unless their @type names one
+ROLE_HEADINGS = {"occupation": "Occupation", "roleName": "Role", "affiliation": "Affiliation", "state": "State",
+                 "faith": "Faith", "nationality": "Nationality"}
 AUTHORITIES = {
     "wikidata": ("Wikidata", "https://www.wikidata.org/wiki/{}"),
     "viaf": ("VIAF", "https://viaf.org/viaf/{}"),

@@ -31,7 +31,7 @@ class Entry:
     label: str
     names: tuple[tuple[str, str, str], ...]  # (text, lang, type)
     dates: str = ""
-    role: tuple[str, ...] = ()
+    role: tuple[tuple[str, str], ...] = ()  # (heading, statement), e.g. ('Office', 'Premier (1949 – 1976)')
     notes: tuple[str, ...] = ()
     links: tuple[tuple[str, str], ...] = ()  # (label, url)
     geo: tuple[float, float] | None = None

@@ -82,7 +82,7 @@ def entity_data(data: SiteData, ids: Iterable[str]) -> dict:
         e = data.entry(i)
         if e is None:
             continue
-        about = "; ".join(e.role[:2]) or (e.notes[0] if e.notes else "")
+        about = "; ".join(text for _h, text in e.role[:2]) or (e.notes[0] if e.notes else "")
         if len(about) > 160:  # a popover is a glance; the register has the rest
             about = about[:about.rfind(" ", 0, 160)] + " …"
         out[i] = {"name": e.label, "kind": KIND_NAMES[e.kind],
@@ -257,6 +257,11 @@ def _mention_links(data: SiteData, ident: str) -> str:
     return f'<p class="mention-count">{count} mention{"s" if count != 1 else ""}:</p><ul class="mentions">{"".join(items)}</ul>'
 
 
+def _grouped(pairs) -> list[tuple[str, str]]:
+    """(heading, value) pairs as one row per heading, in the order the headings first come."""
+    return [(head, "<br>".join(esc(v) for h, v in pairs if h == head)) for head in dict.fromkeys(h for h, _v in pairs)]
+
+
 def render_entry(data: SiteData, e: Entry) -> str:
     names = "".join(
         (f'<li><span lang="{esc(lang)}">{esc(text)}</span>' if lang else f"<li><span>{esc(text)}</span>")
@@ -267,9 +272,7 @@ def render_entry(data: SiteData, e: Entry) -> str:
     geo = (f"{abs(e.geo[0]):.3f}° {'N' if e.geo[0] >= 0 else 'S'}, {abs(e.geo[1]):.3f}° {'E' if e.geo[1] >= 0 else 'W'}"
            if e.geo else "")
     rows = [("Names", f'<ul class="names">{names}</ul>' if names else ""), ("Dates", esc(e.dates)),
-            ("Role in 1952", "<br>".join(esc(r) for r in e.role)),
-            *[(label, "<br>".join(esc(v) for lab, v in e.facts if lab == label))
-              for label in dict.fromkeys(lab for lab, _v in e.facts)],
+            *_grouped(e.role), *_grouped(e.facts),
             ("Notes", "<br>".join(esc(n) for n in e.notes)), ("Coordinates", esc(geo)),
             ("Authority files", f'<ul class="authority">{links}</ul>' if links else ""),
             ("Mentioned in", _mention_links(data, e.id))]

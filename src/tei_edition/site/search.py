@@ -10,7 +10,7 @@ def search_index(data: SiteData) -> list[dict]:
     out = []
     for e in data.entries:
         out.append({"t": e.label, "k": KIND_NAMES[e.kind], "u": e.href,
-                    "n": [n for n, _l, _t in e.names], "x": norm(" ".join([e.dates, *e.role, *e.notes]))})
+                    "n": [n for n, _l, _t in e.names], "x": norm(" ".join([e.dates, *(text for _h, text in e.role), *e.notes]))})
     for d in data.documents:
         out.append({"t": d.title, "k": "Document", "u": f"{d.id}.html", "n": [d.title],
                     "x": norm(" ".join([d.subtitle, d.summary, d.sender, d.recipient]))})

@@ -28,13 +28,14 @@ def norm(text: str | None) -> str:
 
 
 def text_of(el) -> str:
-    """Normalised text of an element, without notes (they are not part of a name or title)."""
+    """Normalised text of an element, without the notes inside it (they are not part of a
+    name or title); a note asked for itself gives its own text."""
     if el is None:
         return ""
     parts = []
 
     def walk(e):
-        if isinstance(e.tag, str) and e.tag == T + "note":
+        if isinstance(e.tag, str) and e.tag == T + "note" and e is not el:
             return
         if e.text:
             parts.append(e.text)
@@ -106,6 +107,12 @@ def ref_ids(ref: str | None) -> list[str]:
         elif token.endswith(".xml"):
             out.append(Path(token).stem)
     return [i for i in out if i]
+
+
+def humanise(token: str) -> str:
+    """A TEI @type as a heading: 'office-in-text' -> 'Office in text'."""
+    words = re.sub(r"[-_\s]+", " ", token).strip()
+    return words[:1].upper() + words[1:]
 
 
 def slug(text: str) -> str:
