@@ -210,6 +210,21 @@ def test_the_letters_declare_their_schema():
         assert declared_xsd(loader.load(DATA / name)) == ["letter.xsd"]
 
 
+def test_the_edition_checked_by_the_schemas_its_files_declare():
+    """Each file against the XSD its root declares (resolved against the file), as a
+    caller of declared_xsd does: the register is 1.0, the letters 1.1; only the
+    invalid letter has problems."""
+    kinds, problems = {}, []
+    for path in sorted(DATA.glob("*.xml")):
+        doc = loader.load(path)
+        for href in declared_xsd(doc):
+            schema = path.parent / href
+            kinds[path.name] = "1.1" if xsd.is_xsd11(xsd.compiled(schema)) else "1.0"
+            problems += xsd.check(doc, schema)
+    assert kinds == {"invalid.xml": "1.1", "persons.xml": "1.0", "valid.xml": "1.1"}
+    assert problems and {Path(p.file).name for p in problems} == {"invalid.xml"}
+
+
 def test_only_the_root_namespace_pair_is_the_document_schema():
     doc = _root(f'xsi:schemaLocation="http://www.w3.org/1998/Math/MathML mathml.xsd\n  {TEI_NS}  tei.xsd"')
     assert declared_xsd(doc) == ["tei.xsd"]
