@@ -1,5 +1,6 @@
 """Register entries as the site shows them: what a person was or did, under the heading its
-TEI gives, with its dates; nothing about one edition (a year, a kind of register) in the code.
+TEI gives, with its dates; one register page for each kind of entry the edition has, named
+by the kind or by the TEI; nothing about one edition (a year, a kind of register) in the code.
 
 Expectations are computed from the TEI written here or read from the bundled registers."""
 
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 from tei_edition import loader
 from tei_edition.resources import edition_dir
 from tei_edition.site import build
-from tei_edition.site.entries import register_entries
+from tei_edition.site.entries import register_entries, registers_of
+from tei_edition.site.model import KINDS, SITE_PAGES, TYPED_KINDS, Entry
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 TEI = {"tei": TEI_NS}
@@ -131,3 +133,75 @@ def test_the_notes_of_every_bundled_entry_are_shown_with_it(site):
             assert said in articles[ident].get(heading, ""), (ident, said)
             checked += 1
     assert checked >= 10
+
+
+# --- register pages: one for each kind of entry the edition has -----------------------------
+
+DEFAULT_TITLES = {"person": "Persons", "place": "Places", "org": "Organisations", "bibl": "Works", "event": "Events"}
+
+entry_specs = st.lists(st.tuples(st.sampled_from(sorted(DEFAULT_TITLES)),
+                                 st.sampled_from(["", "register", "treaties", "search", "index", "con"]),
+                                 st.sampled_from(["", "treaty", "battle"])), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(entry_specs)
+def test_one_register_per_kind_present_titled_by_its_lists_type_when_a_bibl_or_an_event(specs):
+    entries = [Entry(f"e{i}", kind, f"E{i}", (), subtype=subtype, group=group)
+               for i, (kind, group, subtype) in enumerate(specs)]
+    registers, placed = registers_of(entries)
+    kinds = [k for k in KINDS if any(kind == k for kind, _g, _s in specs)]
+    assert [r.kind for r in registers] == kinds
+    for r in registers:
+        groups = {g for kind, g, _s in specs if kind == r.kind}
+        if r.kind in TYPED_KINDS and len(groups) == 1 and "" not in groups:
+            assert r.title == next(iter(groups)).capitalize()
+        else:
+            assert r.title == DEFAULT_TITLES[r.kind]
+    pages = [r.page.removesuffix(".html").lower() for r in registers]
+    assert len(set(pages)) == len(pages) and not set(pages) & set(SITE_PAGES) and "con" not in pages
+    assert [e.page for e in placed] == [registers[kinds.index(kind)].page for kind, _g, _s in specs]
+
+
+def copy_edition(tmp_path, drop=(), edit=None):
+    src = tmp_path / "tei"
+    src.mkdir()
+    for path in edition_dir().glob("*.xml"):  # the TEI only: a project file would name the files
+        if path.name not in drop:
+            text = path.read_text(encoding="utf-8")
+            (src / path.name).write_text(edit(path.name, text) if edit else text, encoding="utf-8")
+    return src
+
+
+def tabs(page) -> list[tuple[str, str]]:
+    nav = page.find(".//header/nav")
+    return [(a.get("href"), norm("".join(a.itertext()))) for a in nav.iter("a")]
+
+
+def test_the_navigation_has_a_tab_for_each_register_the_edition_has_and_no_other(tmp_path):
+    src = copy_edition(tmp_path, drop=("treaties.xml", "organisations.xml"))
+    out = tmp_path / "site"
+    assert build([src], out, force=True, quiet=True).built
+    want = [("index.html", "Documents"), ("persons.html", "Persons"), ("places.html", "Places"),
+            ("chronology.html", "Chronology"), ("search.html", "Search")]
+    for path in out.glob("*.html"):
+        assert tabs(parse(path)) == want, path.name
+    assert not (out / "treaties.html").exists() and not (out / "organisations.html").exists()
+    search = norm("".join(parse(out / "search.html").find(".//noscript").itertext()))
+    assert search.endswith("every person and place.")
+
+
+def test_a_bibl_register_is_named_by_its_lists_type(tmp_path):
+    def retype(name, text):
+        return text.replace('<listBibl type="treaties">', '<listBibl type="charters">') if name == "treaties.xml" else text
+    src = copy_edition(tmp_path, edit=retype)
+    out = tmp_path / "site"
+    assert build([src], out, force=True, quiet=True).built
+    assert ("charters.html", "Charters") in tabs(parse(out / "index.html"))
+    treaties = loader.load(src / "treaties.xml").root.xpath("//tei:listBibl[@type='charters']/tei:bibl/@xml:id",
+                                                             namespaces=TEI)
+    page = parse(out / "charters.html")
+    assert treaties and all(page.find(f".//article[@id='{i}']") is not None for i in treaties)
+    assert not (out / "treaties.html").exists()
+    links = {a.get("href") for a in parse(out / "index.html").iter("a")}
+    assert {f"charters.html#{i}" for i in treaties} & links  # the introduction's mentions follow

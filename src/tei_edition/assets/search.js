@@ -8,6 +8,7 @@
   var list = document.getElementById("te-search-results");
   var status = document.getElementById("te-search-status");
   if (!source || !input || !list) { return; }
+  var hint = status ? status.textContent : "";  // the page names what its registers hold
   var index;
   try { index = JSON.parse(source.textContent); } catch (e) { index = []; }
 
@@ -33,7 +34,7 @@
   function run(query) {
     var phrase = fold(query).trim();
     list.textContent = "";
-    if (!phrase) { status.textContent = "Type a word or a name: a person, a place, a treaty."; return; }
+    if (!phrase) { status.textContent = hint; return; }
     var terms = phrase.split(" ");
     var hits = [];
     index.forEach(function (entry) {

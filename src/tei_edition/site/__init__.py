@@ -19,9 +19,10 @@ from __future__ import annotations
 from .citations import format_citations
 from .collector import collect, edition_info
 from .documents import document_page, page_names, publishable_xml
-from .entries import authority_link, entry_of, register_entries
+from .entries import authority_link, entry_of, register_entries, registers_of
 from .markup import process_fragment, sanitise
-from .model import DOWNLOADS, REGISTERS, BuildResult, DateMention, DocPage, EditionInfo, Entry, Mention, SiteData
+from .model import (DOWNLOADS, KINDS, BuildResult, DateMention, DocPage, EditionInfo, Entry, Mention, Register,
+                    SiteData)
 from .pages import CSP, layout
 from .mapsvg import svg_map
 from .search import search_index
@@ -30,10 +31,10 @@ from .transforms import CITATIONS, SiteTask, run_transforms, site_transforms, tr
 from .write import SiteWriteError, build, plan, render, run_validation
 
 __all__ = [
-    "CITATIONS", "CSP", "DOWNLOADS", "REGISTERS", "BuildResult", "DateMention", "DocPage", "EditionInfo",
-    "Entry", "Mention", "SiteData", "SiteTask", "SiteWriteError", "authority_link", "build", "collect",
+    "CITATIONS", "CSP", "DOWNLOADS", "KINDS", "BuildResult", "DateMention", "DocPage", "EditionInfo",
+    "Entry", "Mention", "Register", "SiteData", "SiteTask", "SiteWriteError", "authority_link", "build", "collect",
     "document_page", "edition_info", "entry_of", "esc", "format_citations", "layout", "page_names",
-    "plan", "process_fragment", "publishable_xml", "register_entries", "render", "run_transforms",
+    "plan", "process_fragment", "publishable_xml", "register_entries", "registers_of", "render", "run_transforms",
     "run_validation", "safe_url", "sanitise", "search_index", "site_transforms", "svg_map",
     "transform_outputs",
 ]

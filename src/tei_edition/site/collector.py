@@ -19,9 +19,9 @@ from ..loader import Document
 from ..problems import Problem
 from .citations import format_citations
 from .documents import document_page, header_date, page_names
-from .entries import register_entries
+from .entries import register_entries, registers_of
 from .markup import process_fragment, render_tei
-from .model import EditionInfo, Mention, SiteData
+from .model import SITE_PAGES, EditionInfo, Mention, SiteData
 from .text import NS, T, XML_LANG, date_attrs, norm, safe_url, text_of
 from .transforms import CITATIONS, run_transforms
 
@@ -54,9 +54,9 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
     by_kind: dict[str, list[Document]] = {"edition": [], "register": [], "document": []}
     for d in docs:
         by_kind[classify(d)].append(d)
-    entries = [e for reg in by_kind["register"] for e in register_entries(reg)]
+    registers, entries = registers_of([e for reg in by_kind["register"] for e in register_entries(reg)])
     documents = by_kind["document"]
-    names = page_names(documents)
+    names = page_names(documents, [*SITE_PAGES, *(r.page.removesuffix(".html") for r in registers)])
     doc_ids: dict[str, str] = {}  # TEI id or file stem -> page name
     for d in documents:
         doc_ids.setdefault(d.path.stem, names[d.path])
@@ -91,7 +91,8 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
         for i, c in zip(missing, format_citations([pages[i].csl for i in missing])):
             cites[i] = c
     pages = [dataclasses.replace(p, citations=tuple(c)) for p, c in zip(pages, cites)]
-    return SiteData(edition, tuple(pages), tuple(entries), banner, base_url.rstrip("/"), tuple(notes))
+    return SiteData(edition, tuple(pages), tuple(entries), banner, base_url.rstrip("/"), tuple(notes),
+                    registers)
 
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Iterable
 
 from lxml import etree
 
@@ -13,34 +14,22 @@ from ..loader import TEI_NS, XML_ID, Document
 from ..problems import ERROR, WARNING, Problem
 from .citations import CSL_TO_ZOTERO, fallback_csl
 from .markup import process_fragment, render_tei
-from .model import DOWNLOADS, DateMention, DocPage, EditionInfo
-from .text import NS, T, XML_LANG, date_attrs, norm, ref_ids, safe_url, slug, text_of
+from .model import DOWNLOADS, SITE_PAGES, DateMention, DocPage, EditionInfo
+from .text import NS, T, XML_LANG, date_attrs, free_name, norm, ref_ids, safe_url, slug, text_of
 from .transforms import csl_item, meta_params, transform_failed, transform_outputs
 
 LANG_NAMES = {"en": "English", "zh": "Chinese", "ru": "Russian", "ja": "Japanese", "fr": "French",
               "de": "German"}
 
 
-# Writing CON.html on Windows talks to the console, not to a file.
-WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
-RESERVED_PAGES = {"index", "persons", "places", "organisations", "treaties", "chronology", "search", "assets"}
-
-
-def page_names(documents: list[Document]) -> dict[Path, str]:
+def page_names(documents: list[Document], reserved: Iterable[str] = SITE_PAGES) -> dict[Path, str]:
     """Each document's page name: its xml:id (the permalink), unless that would take the
-    name of a site page or of another document (then prefixed, deterministically)."""
-    used, out = set(RESERVED_PAGES), {}
+    name of a site page (``reserved``: the site's own and the registers') or of another
+    document (then prefixed, deterministically)."""
+    used, out = {r.lower() for r in reserved}, {}
     for d in sorted(documents, key=lambda d: str(d.path)):
         ident = d.id or d.path.stem
-        name = ident if re.fullmatch(r"[A-Za-z0-9_][\w.-]*", ident) else slug(ident)
-        if name.lower() in used or name.split(".")[0].lower() in WINDOWS_DEVICES:
-            base, n = f"doc-{name}", 1
-            name = base
-            while name.lower() in used:
-                n += 1
-                name = f"{base}-{n}"
-        used.add(name.lower())
-        out[d.path] = name
+        out[d.path] = free_name(ident if re.fullmatch(r"[A-Za-z0-9_][\w.-]*", ident) else slug(ident), used, "doc")
     return out
 
 

@@ -1,43 +1,66 @@
-"""Register entries (persons, places, organisations, treaties) read from TEI registers."""
+"""Register entries (persons, places, organisations, works, events) read from TEI registers,
+and the register pages they make: one for each kind of entry the edition has."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from ..loader import XML_ID, Document
-from .model import REGISTERS, Entry
-from .text import NS, T, XML_LANG, date_attrs, humanise, norm, safe_url, text_of
+from .model import KINDS, SITE_PAGES, TYPED_KINDS, Entry, Register
+from .text import NS, T, XML_LANG, date_attrs, free_name, humanise, norm, safe_url, slug, text_of
+
+NAME_TAGS = (T + "placeName", T + "name", T + "orgName", T + "persName")
+# what names an entry that has no name element of its kind
+OTHER_NAMES = {"place": (T + "settlement", T + "country", T + "region", T + "geogName"), "event": (T + "label",)}
+
 
 def register_entries(doc: Document) -> list[Entry]:
     out = []
     text = doc.root.find(T + "text")
     if text is None:
         return out
-    for kind, (_page, _title, tag, name_tag) in REGISTERS.items():
-        for el in text.iter(T + tag):
-            ident = el.get(XML_ID)
-            if not ident:
-                continue
-            if kind == "treaty":  # bibl is also used for sources; only treaties are entries
-                parent = el.getparent()
-                if el.get("type") != "treaty" and not (parent is not None and parent.get("type") == "treaties"):
-                    continue
-            out.append(entry_of(el, kind, name_tag))
+    for kind, (list_tag, _name, _title, _noun) in KINDS.items():
+        for el in text.iter(T + kind):
+            parent = el.getparent()
+            in_list = parent is not None and parent.tag == T + list_tag
+            if not el.get(XML_ID) or (kind in TYPED_KINDS and not in_list):
+                continue  # a bibl cited in a note, an event of a person's life: not entries
+            out.append(entry_of(el, kind, parent.get("type") or "" if in_list else ""))
     return out
 
 
-def entry_of(el, kind: str, name_tag: str) -> Entry:
+def registers_of(entries: list[Entry], taken=SITE_PAGES) -> tuple[tuple[Register, ...], list[Entry]]:
+    """One register for each kind the entries have, named by the kind, or for a bibl or an
+    event by its lists' @type when they share one; and the entries, each with its page."""
+    registers, used = [], {t.lower() for t in taken}
+    for kind, (_list, _name, title, noun) in KINDS.items():
+        mine = [e for e in entries if e.kind == kind]
+        if not mine:
+            continue
+        groups, types = {e.group for e in mine}, {e.subtype for e in mine}
+        if kind in TYPED_KINDS and len(groups) == 1 and "" not in groups:
+            title = humanise(groups.pop())
+        if kind in TYPED_KINDS and len(types) == 1 and "" not in types:
+            noun = humanise(types.pop())
+        registers.append(Register(kind, free_name(slug(title), used, "register") + ".html", title, noun))
+    pages = {r.kind: r.page for r in registers}
+    return tuple(registers), [dataclasses.replace(e, page=pages[e.kind]) for e in entries]
+
+
+def entry_of(el, kind: str, group: str = "") -> Entry:
+    name_tag = KINDS[kind][1]
     names = []
     for n in el.findall(T + name_tag):
         text = text_of(n)
         if text:
             names.append((text, n.get(XML_LANG) or "", n.get("type") or ""))
-    if not names and kind == "place":
+    if not names:
         for n in el:
-            if isinstance(n.tag, str) and n.tag in (T + "settlement", T + "country", T + "region", T + "geogName"):
+            if n.tag in OTHER_NAMES.get(kind, ()):
                 names.append((text_of(n), n.get(XML_LANG) or "", n.get("type") or ""))
     label = next((t for t, lang, _ in names if lang.split("-")[0] in ("en", "")), names[0][0] if names else el.get(XML_ID))
     # personal names written surname-first with <surname>/<forename> read forename-first in English
@@ -45,7 +68,7 @@ def entry_of(el, kind: str, name_tag: str) -> Entry:
     if kind == "person" and first is not None and first.find(T + "surname") is not None \
             and first.find(T + "forename") is not None and ("," in label):
         label = norm(f"{text_of(first.find(T + 'forename'))} {text_of(first.find(T + 'surname'))}")
-    dates = []
+    dates = [date_attrs(el)[1]] if kind == "event" and date_attrs(el)[1] else []
     for tag, word in (("birth", "born"), ("death", "died")):
         ev = el.find(T + tag)
         if ev is not None:
@@ -78,11 +101,8 @@ def entry_of(el, kind: str, name_tag: str) -> Entry:
         if txt:
             when = date_attrs(r)[1]
             role.append((humanise(r.get("type") or "") or heading, txt + (f" ({when})" if when else "")))
-    facts = []
-    for n in el:
-        if isinstance(n.tag, str) and n.tag in (T + "placeName", T + "name", T + "orgName", T + "persName") \
-                and n.get("type") in ("signed", "party") and kind == "treaty":
-            facts.append(("Signed at" if n.get("type") == "signed" else "Party", text_of(n)))
+    facts = [(humanise(n.get("type")), text_of(n)) for n in el
+             if kind in TYPED_KINDS and n.tag in NAME_TAGS and n.get("type")]  # e.g. a treaty's parties
     links = []
     for idno in el.iter(T + "idno"):
         link = authority_link(idno.get("type") or "", text_of(idno))
@@ -112,8 +132,10 @@ def entry_of(el, kind: str, name_tag: str) -> Entry:
     sort = label
     if first is not None and first.find(T + "surname") is not None:  # persons by family name
         sort = f"{text_of(first.find(T + 'surname'))} {text_of(first.find(T + 'forename'))}"
+    subtype = el.get("type") or ""
+    noun = humanise(subtype) if kind in TYPED_KINDS and subtype else KINDS[kind][3]
     return Entry(el.get(XML_ID), kind, label, tuple(names), "; ".join(dates), tuple(role),
-                 tuple(notes), tuple(unique_links), geo, el.get("type") or "", sort, tuple(facts))
+                 tuple(notes), tuple(unique_links), geo, subtype, sort, tuple(facts), noun=noun, group=group)
 
 
 # statements about an entry, by TEI element, and the heading they go under unless their @type names one

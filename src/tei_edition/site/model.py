@@ -7,13 +7,17 @@ from pathlib import Path
 
 from ..problems import Problem, Report
 
-REGISTERS = {  # register kind -> (page, page title, TEI entry element, TEI name element)
-    "person": ("persons.html", "Persons", "person", "persName"),
-    "place": ("places.html", "Places", "place", "placeName"),
-    "org": ("organisations.html", "Organisations", "org", "orgName"),
-    "treaty": ("treaties.html", "Treaties", "bibl", "title"),
+KINDS = {  # TEI entry element -> (the list holding them, their name element, a register of them, one of them)
+    "person": ("listPerson", "persName", "Persons", "Person"),
+    "place": ("listPlace", "placeName", "Places", "Place"),
+    "org": ("listOrg", "orgName", "Organisations", "Organisation"),
+    "bibl": ("listBibl", "title", "Works", "Work"),
+    "event": ("listEvent", "eventName", "Events", "Event"),
 }
-KIND_NAMES = {"person": "Person", "place": "Place", "org": "Organisation", "treaty": "Treaty"}
+# A bibl or an event can be anything (a treaty, a charter, a battle): the @type of their
+# list names their register, and their own @type what each one is.
+TYPED_KINDS = ("bibl", "event")
+SITE_PAGES = ("index", "chronology", "search", "assets")  # names no register or document page may take
 DOWNLOADS = [  # extension, transform format, label, media type
     ("bib", "bibtex", "BibTeX", "application/x-bibtex"),
     ("ris", "ris", "RIS", "application/x-research-info-systems"),
@@ -24,7 +28,7 @@ DOWNLOADS = [  # extension, transform format, label, media type
 
 @dataclass(frozen=True)
 class Entry:
-    """One register entry: a person, place, organisation or treaty."""
+    """One register entry: a person, place, organisation, work (bibl) or event."""
 
     id: str
     kind: str
@@ -37,15 +41,24 @@ class Entry:
     geo: tuple[float, float] | None = None
     subtype: str = ""
     sort: str = ""
-    facts: tuple[tuple[str, str], ...] = ()  # e.g. ('Party', 'Japan') for treaties
-
-    @property
-    def page(self) -> str:
-        return REGISTERS[self.kind][0]
+    facts: tuple[tuple[str, str], ...] = ()  # a bibl's or an event's typed names, e.g. ('Party', 'Japan')
+    noun: str = ""                   # what it is: 'Person'; a bibl's or an event's @type, e.g. 'Treaty'
+    group: str = ""                  # @type of the list it stands in
+    page: str = ""                   # its register's page, once the registers are known
 
     @property
     def href(self) -> str:
         return f"{self.page}#{self.id}"
+
+
+@dataclass(frozen=True)
+class Register:
+    """One register page: the entries of one kind that the edition has."""
+
+    kind: str                        # TEI entry element: person, place, org, bibl, event
+    page: str                        # e.g. 'persons.html'
+    title: str                       # e.g. 'Persons', or from its lists' @type ('Treaties')
+    noun: str                        # one of its entries: 'Person', 'Treaty'
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,10 @@ class SiteData:
     banner: str = ""                 # shown on every page when built from an invalid edition
     base_url: str = ""
     notes: tuple[Problem, ...] = ()
+    registers: tuple[Register, ...] = ()  # in the order of KINDS, only kinds the edition has
+
+    def register(self, kind: str) -> Register:
+        return next(r for r in self.registers if r.kind == kind)
 
     def entry(self, ident: str) -> Entry | None:
         return self._entries.get(ident)

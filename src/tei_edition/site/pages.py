@@ -11,15 +11,12 @@ import unicodedata
 from typing import Iterable
 
 from .mapsvg import svg_map
-from .model import KIND_NAMES, REGISTERS, DocPage, Entry, Mention, SiteData
+from .model import DocPage, Entry, Mention, Register, SiteData
 from .search import search_index
-from .text import esc, format_date, script_json, slug
+from .text import esc, format_date, humanise, script_json, slug
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'")
-NAV = [("index.html", "Documents"), ("persons.html", "Persons"), ("places.html", "Places"),
-       ("organisations.html", "Organisations"), ("treaties.html", "Treaties"),
-       ("chronology.html", "Chronology"), ("search.html", "Search")]
 
 
 def layout(data: SiteData, *, title: str, body: str, current: str, head: str = "",
@@ -28,9 +25,11 @@ def layout(data: SiteData, *, title: str, body: str, current: str, head: str = "
     """The frame every page shares: header with navigation and search, main, footer."""
     ed = data.edition
     current_attr = ' aria-current="page"'
+    tabs = [("index.html", "Documents"), *((r.page, r.title) for r in data.registers),
+            ("chronology.html", "Chronology"), ("search.html", "Search")]
     nav = "".join(
-        f'<li><a href="{href}"{current_attr if href == current else ""}>{esc(label)}</a></li>'
-        for href, label in NAV)
+        f'<li><a href="{esc(href)}"{current_attr if href == current else ""}>{esc(label)}</a></li>'
+        for href, label in tabs)
     banner = (f'<div class="banner" role="note"><strong>Unvalidated build.</strong> {esc(data.banner)}</div>'
               if data.banner else "")
     blocks = "".join(f'\n<script type="application/json" id="{esc(k)}">{script_json(v)}</script>'
@@ -85,7 +84,7 @@ def entity_data(data: SiteData, ids: Iterable[str]) -> dict:
         about = "; ".join(text for _h, text in e.role[:2]) or (e.notes[0] if e.notes else "")
         if len(about) > 160:  # a popover is a glance; the register has the rest
             about = about[:about.rfind(" ", 0, 160)] + " …"
-        out[i] = {"name": e.label, "kind": KIND_NAMES[e.kind],
+        out[i] = {"name": e.label, "kind": e.noun,
                   "dates": e.dates, "role": about, "href": e.href}
     return out
 
@@ -118,9 +117,8 @@ def page_index(data: SiteData) -> str:
         intro = ('<section class="intro" aria-label="Introduction">' if own_head else
                  '<section class="intro" aria-labelledby="te-intro-h"><h2 id="te-intro-h">Introduction</h2>') \
             + ed.intro + "</section>"
-    counts = {k: sum(e.kind == k for e in data.entries) for k in REGISTERS}
-    explore = "".join(f'<li><a href="{REGISTERS[k][0]}">{esc(REGISTERS[k][1])}</a> <span class="count">({n})</span></li>'
-                      for k, n in counts.items()) + \
+    explore = "".join(f'<li><a href="{esc(r.page)}">{esc(r.title)}</a> <span class="count">'
+                      f'({sum(e.kind == r.kind for e in data.entries)})</span></li>' for r in data.registers) + \
         '<li><a href="chronology.html">Chronology</a></li><li><a href="search.html">Search</a></li>'
     body = f"""<h1>{esc(ed.title)}</h1>
 {f'<p class="subtitle">{esc(ed.subtitle)}</p>' if ed.subtitle else ''}
@@ -276,15 +274,14 @@ def render_entry(data: SiteData, e: Entry) -> str:
             ("Notes", "<br>".join(esc(n) for n in e.notes)), ("Coordinates", esc(geo)),
             ("Authority files", f'<ul class="authority">{links}</ul>' if links else ""),
             ("Mentioned in", _mention_links(data, e.id))]
-    kind = f' <span class="entry-type">{esc(e.subtype)}</span>' if e.subtype and e.subtype != "treaty" else ""
+    # its @type, unless that only says what the whole register holds
+    kind = f' <span class="entry-type">{esc(e.subtype)}</span>' if e.subtype and humanise(e.subtype) != e.noun else ""
     return (f'<article class="entry" id="{esc(e.id)}" aria-labelledby="{esc(e.id)}-h">'
             f'<h2 id="{esc(e.id)}-h">{esc(e.label)}{kind}</h2>{_dl(rows)}</article>')
 
 
-
-
-def page_register(data: SiteData, kind: str) -> str:
-    page, title, _t, _n = REGISTERS[kind]
+def page_register(data: SiteData, register: Register) -> str:
+    kind, page, title = register.kind, register.page, register.title
     entries = [e for e in data.entries if e.kind == kind]
     entries.sort(key=lambda e: unicodedata.normalize("NFKD", e.sort or e.label).casefold())
     toc = "".join(f'<li><a href="#{esc(e.id)}">{esc(e.label)}</a></li>' for e in entries)
@@ -326,17 +323,19 @@ def page_chronology(data: SiteData) -> str:
     return layout(data, title=f"Chronology — {data.edition.title}", body=body, current="chronology.html")
 
 
-
-
 def page_search(data: SiteData) -> str:
-    body = """<h1>Search</h1>
+    nouns = [r.noun.lower() for r in data.registers]
+    examples = ": " + ", ".join(f"{'an' if n[:1] in 'aeiou' else 'a'} {n}" for n in nouns) if nouns else ""
+    listed = (" The registers list every " + (", ".join(nouns[:-1]) + " and " if len(nouns) > 1 else "")
+              + nouns[-1] + ".") if nouns else ""
+    body = f"""<h1>Search</h1>
 <form class="search-page" role="search" action="search.html" method="get">
 <label for="te-q">Search the documents and registers</label>
 <input id="te-q" name="q" type="search" autocomplete="off">
 <button type="submit">Search</button>
 </form>
-<p id="te-search-status" role="status" aria-live="polite">Type a word or a name: a person, a place, a treaty.</p>
+<p id="te-search-status" role="status" aria-live="polite">Type a word or a name{esc(examples)}.</p>
 <ol id="te-search-results" class="search-results"></ol>
-<noscript><p>Search needs JavaScript. The registers list every person, place, organisation and treaty.</p></noscript>"""
+<noscript><p>Search needs JavaScript.{esc(listed)}</p></noscript>"""
     return layout(data, title=f"Search — {data.edition.title}", body=body, current="search.html",
                   json_blocks={"te-search-index": search_index(data)}, scripts=("site.js", "search.js"))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from .model import KIND_NAMES, SiteData
+from .model import SiteData
 from .text import norm
 
 def search_index(data: SiteData) -> list[dict]:
     """What the client-side search looks in: register entries first, then text blocks."""
     out = []
     for e in data.entries:
-        out.append({"t": e.label, "k": KIND_NAMES[e.kind], "u": e.href,
+        out.append({"t": e.label, "k": e.noun, "u": e.href,
                     "n": [n for n, _l, _t in e.names], "x": norm(" ".join([e.dates, *(text for _h, text in e.role), *e.notes]))})
     for d in data.documents:
         out.append({"t": d.title, "k": "Document", "u": f"{d.id}.html", "n": [d.title],

@@ -115,6 +115,23 @@ def humanise(token: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+# Writing CON.html on Windows talks to the console, not to a file.
+WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def free_name(name: str, used: set[str], prefix: str) -> str:
+    """``name``, or ``{prefix}-{name}`` (then ``-2``, ``-3``...) when it is taken (``used``,
+    lower case) or a Windows device; the name returned is added to ``used``."""
+    if name.lower() in used or name.split(".")[0].lower() in WINDOWS_DEVICES:
+        base, n = f"{prefix}-{name}", 1
+        name = base
+        while name.lower() in used:
+            n += 1
+            name = f"{base}-{n}"
+    used.add(name.lower())
+    return name
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", text).encode("ascii", "ignore")
                   .decode().lower()).strip("-") or "x"

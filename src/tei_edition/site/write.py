@@ -18,7 +18,7 @@ from ..fsutil import write_atomic
 from ..problems import ERROR, Problem, Report
 from .collector import collect, load_all
 from .mapsvg import svg_map
-from .model import DOWNLOADS, REGISTERS, BuildResult, SiteData
+from .model import DOWNLOADS, BuildResult, SiteData
 from .pages import page_chronology, page_document, page_index, page_register, page_search
 
 ASSETS = ("site.css", "print.css", "site.js", "search.js", "favicon.svg")
@@ -26,7 +26,7 @@ ASSETS = ("site.css", "print.css", "site.js", "search.js", "favicon.svg")
 
 def plan(data: SiteData) -> list[str]:
     """Every page to render, by name; ``render`` turns each into files."""
-    return (["index", "chronology", "search", "assets"] + [f"register:{k}" for k in REGISTERS]
+    return (["index", "chronology", "search", "assets"] + [f"register:{r.kind}" for r in data.registers]
             + [f"document:{i}" for i in range(len(data.documents))])
 
 
@@ -42,7 +42,8 @@ def render(data: SiteData, page: str) -> list[tuple[str, str | bytes]]:
         return [(f"assets/{name}", (folder / name).read_bytes()) for name in ASSETS]
     kind, _, arg = page.partition(":")
     if kind == "register":
-        files = [(REGISTERS[arg][0], page_register(data, arg))]
+        register = data.register(arg)
+        files = [(register.page, page_register(data, register))]
         if arg == "place":
             css = svg_map([e for e in data.entries if e.kind == "place"])[1]
             if css:
