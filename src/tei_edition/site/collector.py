@@ -18,9 +18,9 @@ from ..fsutil import iter_xml_files
 from ..loader import Document
 from ..problems import Problem
 from .citations import format_citations
-from .documents import document_page, header_date, page_names
+from .documents import document_page, header_date, introduction_html, page_names
 from .entries import register_entries, registers_of
-from .markup import process_fragment, render_tei
+from .markup import process_fragment
 from .model import SITE_PAGES, EditionInfo, Mention, SiteData
 from .text import NS, T, XML_LANG, date_attrs, norm, safe_url, text_of
 from .transforms import CITATIONS, run_transforms
@@ -63,7 +63,10 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
         if d.id:
             doc_ids.setdefault(d.id, names[d.path])
     index = {e.id: e for e in entries}
-    edition = edition_info(by_kind["edition"][0], index, doc_ids) if by_kind["edition"] else EditionInfo()
+    edition = EditionInfo()
+    if by_kind["edition"]:
+        edition, problems = edition_info(by_kind["edition"][0], index, doc_ids)
+        notes.extend(problems)
     by_name = {names[d.path]: d for d in documents}
     order = []
     for i in edition.order:
@@ -96,7 +99,8 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
 
 
 
-def edition_info(doc: Document, index: dict, doc_ids: dict) -> EditionInfo:
+def edition_info(doc: Document, index: dict, doc_ids: dict) -> tuple[EditionInfo, list[Problem]]:
+    """The edition file's header facts, introduction and reading order; and the problems met."""
     r = doc.root
     title = r.xpath("tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title", namespaces=NS)
     main = next((t for t in title if t.get("type") in (None, "main")), title[0] if title else None)
@@ -111,11 +115,11 @@ def edition_info(doc: Document, index: dict, doc_ids: dict) -> EditionInfo:
         version = m.group(0) if m else text_of(edition)
     licence = pub.find(f".//{T}licence") if pub is not None else None
     date = pub.find(f"{T}date") if pub is not None else None
-    intro_divs = r.xpath("tei:text/tei:body//tei:div[@type='introduction']", namespaces=NS)
+    intro_divs = r.xpath("tei:text//tei:div[@type='introduction']", namespaces=NS)
     mentions: list[Mention] = []
-    intro = ""
+    intro, notes = "", []
     if intro_divs:
-        frag = render_tei(intro_divs[0], skip_heads=False)
+        frag, notes = introduction_html(doc, intro_divs[0])
         intro, mentions, _dates, _blocks = process_fragment(frag, "index", "intro", index, doc_ids)
     order, summaries = [], []
     for item in r.xpath("tei:text//tei:list[@type='documents']/tei:item", namespaces=NS):
@@ -133,4 +137,4 @@ def edition_info(doc: Document, index: dict, doc_ids: dict) -> EditionInfo:
         version=version, date=date_attrs(date)[0] if date is not None else "",
         licence=text_of(licence), licence_url=safe_url(licence.get("target")) or "" if licence is not None else "",
         intro=intro, intro_mentions=tuple(mentions), order=tuple(order), summaries=tuple(summaries),
-        lang=r.get(XML_LANG) or "en")
+        lang=r.get(XML_LANG) or "en"), notes

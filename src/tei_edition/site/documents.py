@@ -13,10 +13,10 @@ from .. import loader
 from ..loader import TEI_NS, XML_ID, Document
 from ..problems import ERROR, WARNING, Problem
 from .citations import CSL_TO_ZOTERO, fallback_csl
-from .markup import process_fragment, render_tei
+from .markup import plain_text_html, process_fragment, section_html
 from .model import DOWNLOADS, SITE_PAGES, DateMention, DocPage, EditionInfo
 from .text import NS, T, XML_LANG, date_attrs, free_name, norm, ref_ids, safe_url, slug, text_of
-from .transforms import csl_item, meta_params, transform_failed, transform_outputs
+from .transforms import READING, csl_item, meta_params, run_format, transform_failed, transform_outputs
 
 LANG_NAMES = {"en": "English", "zh": "Chinese", "ru": "Russian", "ja": "Japanese", "fr": "French",
               "de": "German"}
@@ -46,19 +46,39 @@ def header_date(doc: Document) -> str:
 
 def reading_html(doc: Document, outputs: dict | None = None) -> tuple[str, list[Problem]]:
     """The document's reading text as an HTML fragment, from the HTML transform
-    (``outputs``: from :func:`transform_outputs`, e.g. run in a worker)."""
+    (``outputs``: from :func:`transform_outputs`, e.g. run in a worker); its plain text
+    when there is no transform output."""
     if outputs is None:
         outputs = transform_outputs(doc)
-    if outputs is None:
-        body = doc.root.find(f"{T}text/{T}body")
-        note = Problem(str(doc.path), 1, 1, WARNING, "site-no-transform",
-                       "the HTML transform is not available; the reading text is a plain rendering")
-        return (render_tei(body) if body is not None else ""), [note]
-    out = outputs.get("html")
+    out = outputs.get("html") if outputs is not None else None
+    if isinstance(out, str):
+        return out, []
+    text = doc.root.find(f"{T}text")
+    plain = plain_text_html(text) if text is not None else ""
     if isinstance(out, Problem):
-        return "", [transform_failed(out, ERROR, "site-transform", "HTML")]
-    return out or "", []
+        return plain, [transform_failed(out, ERROR, "site-transform", "HTML")]
+    if outputs is None:
+        return plain, [Problem(str(doc.path), 1, 1, WARNING, "site-no-transform",
+                               "the HTML transform is not available; the reading text is shown as plain text")]
+    return plain, []  # the document's run failed as a whole, and was reported as such
 
+
+def introduction_html(doc: Document, div) -> tuple[str, list[Problem]]:
+    """The edition's introduction (``div``, a TEI div of type introduction in ``doc``) as
+    html.xsl renders it in the edition file; its plain text when that fails."""
+    out = run_format(doc, *READING)
+    found = section_html(out, "tei-div", "type-introduction") if isinstance(out, str) else None
+    if found is not None:
+        return found, []
+    if isinstance(out, Problem):
+        note = transform_failed(out, ERROR, "site-transform", "HTML")
+    else:
+        line = div.sourceline or 1
+        note = Problem(str(doc.path), line, 1, WARNING, "site-no-transform",
+                       "the introduction is not in the HTML transform's output; it is shown as plain text"
+                       if out is not None else
+                       "the HTML transform is not available; the introduction is shown as plain text")
+    return plain_text_html(div), [note]
 
 
 def _tei_dates(doc: Document, prefix: str, body_html: str) -> list[DateMention]:

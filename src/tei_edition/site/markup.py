@@ -8,56 +8,44 @@ from lxml import etree
 from lxml import html as lhtml
 
 from .model import DateMention, Mention
-from .text import T, date_attrs, esc, format_date, norm, ref_ids, safe_url
+from .text import esc, format_date, norm, ref_ids, safe_url
 
-# --- TEI -> HTML for the parts no stylesheet covers (the edition's introduction) --------------
+# The site renders no TEI itself: html.xsl does. Where its output is missing, the page
+# shows the text's words, escaped, one paragraph per line of the source.
 
-ENTITY_TAGS = {T + "persName": "person", T + "placeName": "place", T + "orgName": "org", T + "rs": None,
-               T + "name": None}
-INLINE_MAP = {T + "hi": "em", T + "emph": "em", T + "title": "cite", T + "foreign": "i", T + "term": "em",
-              T + "q": "q", T + "soCalled": "q", T + "mentioned": "em"}
-BLOCK_MAP = {T + "p": "p", T + "head": "h2", T + "dateline": "p", T + "salute": "p", T + "signed": "p",
-             T + "byline": "p", T + "trailer": "p", T + "ab": "p", T + "item": "li", T + "list": "ul",
-             T + "quote": "blockquote", T + "opener": "div", T + "closer": "div", T + "div": "div"}
+def plain_text_html(el) -> str:
+    """``el``'s text content as escaped paragraphs: the fallback for a failed HTML transform."""
+    lines = (norm(line) for line in "".join(el.itertext(etree.Element)).split("\n"))
+    return "".join(f'<p class="plain-text">{esc(line)}</p>' for line in lines if line)
 
 
-def render_tei(el, skip_heads: bool = False) -> str:
-    """A small TEI -> HTML rendering for prose outside the documents (the introduction)."""
-    def inner(e) -> str:
-        out = [esc(e.text)]
-        for child in e:
-            out.append(node(child))
-            out.append(esc(child.tail))
-        return "".join(out)
-
-    def node(e) -> str:
-        if not isinstance(e.tag, str):
-            return ""
-        if e.tag == T + "note":
-            return ""
-        if e.tag == T + "lb":
-            return "<br>"
-        if e.tag in ENTITY_TAGS and e.get("ref"):
-            return (f'<a class="entity" data-ref="{esc(e.get("ref"))}" '
-                    f'data-type="{esc(ENTITY_TAGS[e.tag] or e.get("type") or "")}">{inner(e)}</a>')
-        if e.tag == T + "date":
-            key, _ = date_attrs(e)
-            return f'<time datetime="{esc(key)}">{inner(e)}</time>' if key else inner(e)
-        if e.tag == T + "ref" and e.get("target"):
-            return f'<a href="{esc(e.get("target"))}">{inner(e)}</a>'
-        if e.tag in INLINE_MAP:
-            return f"<{INLINE_MAP[e.tag]}>{inner(e)}</{INLINE_MAP[e.tag]}>"
-        if e.tag in BLOCK_MAP:
-            if skip_heads and e.tag == T + "head":
-                return ""
-            tag = BLOCK_MAP[e.tag]
-            cls = etree.QName(e).localname
-            return f'<{tag} class="{cls}">{inner(e)}</{tag}>'
-        return inner(e)
-    return "".join(node(c) + esc(c.tail) for c in el)
+def section_html(text: str, *classes: str) -> str | None:
+    """The content of the first ``section`` in the HTML ``text`` carrying every class of
+    ``classes`` (html.xsl writes a TEI div as ``section.tei-div.type-{@type}``), as HTML,
+    followed by the endnotes its note markers point to (html.xsl puts every note of the
+    document in one ``section.tei-notes`` at its end)."""
+    root = _fragment_root(text)
+    want = set(classes)
+    for section in root.iter("section"):
+        if want <= _classes(section):
+            marks = {a.get("href", "")[1:] for a in section.iter("a") if "tei-noteref" in _classes(a)}
+            notes = next((n for n in root.iter("section") if "tei-notes" in _classes(n)), None)
+            if notes is None or not marks:
+                return _inner_html(section)
+            for li in list(notes.iter("li")):
+                if li.get("id") not in marks:
+                    li.drop_tree()
+            return _inner_html(section) + lhtml.tostring(notes, encoding="unicode", method="html")
+    return None
 
 
-# --- the reading text of a document -------------------------------------------------------
+def _classes(el) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+def _inner_html(el) -> str:
+    return (esc(el.text) if el.text else "") + "".join(lhtml.tostring(c, encoding="unicode", method="html") for c in el)
+
 
 DROP_TAGS = {"script", "style", "iframe", "object", "embed", "link", "meta", "base", "form", "input",
              "button", "textarea", "select", "frame", "frameset", "applet", "noscript", "template",
@@ -281,9 +269,7 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
             if not any(a in labels for a in el.iterancestors()):
                 anchor_id, label = anchor(el)
                 block_list.append((anchor_id, label, norm(el.text_content())))
-    inner = (esc(root.text) if root.text else "") + "".join(
-        lhtml.tostring(c, encoding="unicode", method="html") for c in root)
-    return inner, mentions, dates, block_list
+    return _inner_html(root), mentions, dates, block_list
 
 
 def _around(text: str, part: str, width: int = 90) -> str:

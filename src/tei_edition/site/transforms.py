@@ -17,6 +17,7 @@ from .citations import format_citations
 from .model import DOWNLOADS
 
 CITATIONS = "citations"  # key of a document's formatted citations among its transform outputs
+READING = ("html", {"fragment": "yes", "standalone": "no"})  # the reading text: html.xsl's <article> only
 
 
 def meta_params(base_url: str) -> dict:
@@ -28,28 +29,36 @@ def site_transforms(base_url: str = "") -> list[tuple[str, dict]]:
     """(format, params) of every transform a document page needs: its reading text and
     its downloads (the CSL-JSON download is also the page's citation item)."""
     meta = meta_params(base_url)
-    return [("html", {"fragment": "yes", "standalone": "no"})] + [(fmt, meta) for _e, fmt, _l, _m in DOWNLOADS]
+    return [READING] + [(fmt, meta) for _e, fmt, _l, _m in DOWNLOADS]
 
 
 def transform_outputs(doc: Document, base_url: str = "") -> dict[str, object] | None:
     """Each site format's output text, or the Problem that stopped it (None: no transform
     module); and under ``CITATIONS`` the page's formatted citations, [(style label, HTML)]:
     citeproc-py takes ~50 ms a document, so it runs here, in the workers."""
+    out: dict[str, object] = {}
+    for fmt, params in site_transforms(base_url):
+        result = run_format(doc, fmt, params)
+        if result is None:
+            return None
+        out[fmt] = result
+    item, _problems = csl_item(doc, meta_params(base_url), out)  # document_page reports them
+    out[CITATIONS] = format_citations([item])[0] if item is not None else []
+    return out
+
+
+def run_format(doc: Document, fmt: str, params: dict | None = None) -> str | Problem | None:
+    """One transform's output text, or the Problem that stopped it (None: no transform module)."""
     try:
         from ..transform import transform
     except ImportError:
         return None
-    out: dict[str, str | Problem] = {}
-    for fmt, params in site_transforms(base_url):
-        try:
-            out[fmt] = transform(doc, fmt, params or None)
-        except Exception as exc:  # one failing stylesheet must not stop the whole site
-            problem = getattr(exc, "problem", None)
-            out[fmt] = problem if isinstance(problem, Problem) else Problem(
-                str(doc.path), 1, 1, ERROR, "transform", str(exc) or type(exc).__name__)
-    item, _problems = csl_item(doc, meta_params(base_url), out)  # document_page reports them
-    out[CITATIONS] = format_citations([item])[0] if item is not None else []
-    return out
+    try:
+        return transform(doc, fmt, params or None)
+    except Exception as exc:  # one failing stylesheet must not stop the whole site
+        problem = getattr(exc, "problem", None)
+        return problem if isinstance(problem, Problem) else Problem(
+            str(doc.path), 1, 1, ERROR, "transform", str(exc) or type(exc).__name__)
 
 
 class SiteTask(Task):
