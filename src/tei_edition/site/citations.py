@@ -12,7 +12,6 @@ CSL_TO_ZOTERO = {"letter": "letter", "personal_communication": "letter", "articl
                  "document": "document", "manuscript": "manuscript", "report": "report"}
 
 
-
 def format_citations(items: list[dict]) -> list[list[tuple[str, str]]]:
     """Chicago and MLA for every item, through tei_edition.citations (citeproc-py).
 
@@ -61,7 +60,6 @@ def _citeproc(item: dict, style: str) -> str:
                                      source, formatter.html)
     bib.register(Citation([CitationItem(item["id"])]))
     return str(bib.bibliography()[0]) if bib.bibliography() else ""
-
 
 
 def fallback_csl(ident, title, authors, date, z_type, lang) -> dict:

@@ -25,6 +25,7 @@ from .model import SITE_PAGES, EditionInfo, Mention, SiteData
 from .text import NS, T, XML_LANG, date_attrs, norm, safe_url, text_of
 from .transforms import CITATIONS, run_transforms
 
+
 def load_all(paths: Iterable) -> tuple[list[Document], list[Problem]]:
     docs, problems = [], []
     for path, _root in iter_xml_files(paths):
@@ -96,7 +97,6 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
     pages = [dataclasses.replace(p, citations=tuple(c)) for p, c in zip(pages, cites)]
     return SiteData(edition, tuple(pages), tuple(entries), banner, base_url.rstrip("/"), tuple(notes),
                     registers)
-
 
 
 def edition_info(doc: Document, index: dict, doc_ids: dict) -> tuple[EditionInfo, list[Problem]]:

@@ -43,7 +43,6 @@ def header_date(doc: Document) -> str:
     return ""
 
 
-
 def reading_html(doc: Document, outputs: dict | None = None) -> tuple[str, list[Problem]]:
     """The document's reading text as an HTML fragment, from the HTML transform
     (``outputs``: from :func:`transform_outputs`, e.g. run in a worker); its plain text
@@ -97,7 +96,6 @@ def _tei_dates(doc: Document, prefix: str, body_html: str) -> list[DateMention]:
     return out
 
 
-
 def _names_of(els) -> list[dict]:
     out = []
     for el in els:
@@ -126,7 +124,6 @@ def zotero_type_from_tei(doc: Document) -> str:
         if own is None or issue is None or own.get("when") == issue.get("when"):
             return "newspaperArticle"
     return "document"
-
 
 
 def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, base_url: str = "",

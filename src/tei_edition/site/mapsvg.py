@@ -8,6 +8,7 @@ import re
 from .model import Entry
 from .text import esc
 
+
 def svg_map(entries: list[Entry]) -> tuple[str, str]:
     """Places with coordinates as dots on a latitude/longitude grid: no tiles, no network.
 

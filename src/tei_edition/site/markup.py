@@ -13,6 +13,7 @@ from .text import esc, format_date, norm, ref_ids, safe_url
 # The site renders no TEI itself: html.xsl does. Where its output is missing, the page
 # shows the text's words, escaped, one paragraph per line of the source.
 
+
 def plain_text_html(el) -> str:
     """``el``'s text content as escaped paragraphs: the fallback for a failed HTML transform."""
     lines = (norm(line) for line in "".join(el.itertext(etree.Element)).split("\n"))
@@ -77,7 +78,6 @@ def sanitise(root) -> None:
                     del el.attrib[name]
                 else:
                     el.set(name, url)
-
 
 
 _A_TAG = re.compile(r"""<(/?)a\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.I)

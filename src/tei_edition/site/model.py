@@ -72,7 +72,7 @@ class Mention:
 @dataclass(frozen=True)
 class DateMention:
     key: str          # sortable ISO value
-    label: str        # normalised, e.g. '15 September 1952'
+    label: str        # normalised, e.g. '18 March 1848'
     text: str         # as written
     doc: str
     anchor: str

@@ -177,6 +177,7 @@ def page_document(data: SiteData, i: int) -> list[tuple[str, str | bytes]]:
     d = data.documents[i]
     prev = data.documents[i - 1] if i > 0 else None
     nxt = data.documents[i + 1] if i + 1 < len(data.documents) else None
+
     def party(items, plain):
         if not items:
             return esc(plain)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .model import SiteData
 from .text import norm
 
+
 def search_index(data: SiteData) -> list[dict]:
     """What the client-side search looks in: register entries first, then text blocks."""
     out = []

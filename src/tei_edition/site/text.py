@@ -55,7 +55,7 @@ def script_json(value) -> str:
 
 
 def format_date(iso: str | None) -> str:
-    """'1952-09-15' -> '15 September 1952'; '1952-09' -> 'September 1952'; '1952' -> '1952'."""
+    """'1848-03-18' -> '18 March 1848'; '1848-03' -> 'March 1848'; '1848' -> '1848'."""
     if not iso:
         return ""
     m = re.fullmatch(r"(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", iso.strip())

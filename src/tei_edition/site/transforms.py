@@ -128,12 +128,10 @@ def run_transforms(documents: list[Document], base_url: str = "", *, jobs: int |
     return outputs, failures
 
 
-
 def transform_failed(problem: Problem, severity: str, rule: str, what: str) -> Problem:
     """A transform's own located problem, restated as the site's note."""
     return Problem(problem.file, problem.line, problem.col, severity, rule,
                    f"{what} transform failed: {problem.message}", problem.xpath)
-
 
 
 def csl_item(doc: Document, params: dict | None = None,
