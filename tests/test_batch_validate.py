@@ -8,10 +8,20 @@ import pytest
 
 from tei_edition import batch
 from tei_edition.batch import run_validate
+from tei_edition.config import FILENAME
 from tei_edition.resources import edition_dir, schema_dir
 from tei_edition.validation import validate
 
-from test_batch import TEI, make_corpus
+from test_batch import TEI, make_corpus as make_files
+
+
+def make_corpus(root, n: int, sub: str = ""):
+    """Files in the bundled edition's conventions, with a project file that judges them
+    by its rules (its schemas and ids unique across the edition)."""
+    root.mkdir(parents=True, exist_ok=True)
+    schemas = ", ".join(f'"{(schema_dir() / name).as_posix()}"' for name in ("tei-edition.xsd", "tei-edition.sch"))
+    (root / FILENAME).write_text(f'[validate]\nschemas = [{schemas}]\nunique-ids = "edition"\n', "utf-8")
+    return make_files(root, n, sub)
 
 
 @pytest.fixture(params=["in-process", "with workers"])
@@ -78,6 +88,7 @@ def test_the_bundled_edition_is_valid_in_parallel(tmp_path, pool_calls):
 
 def test_pointers_between_folders_of_one_input_resolve_as_in_a_serial_run(tmp_path, pool_calls):
     src = tmp_path / "src"
+    make_corpus(src, 0)
     (src / "sub").mkdir(parents=True)
     (src / "reg.xml").write_text(TEI.format(id="reg").replace(
         "<p>Text of reg", '<p xml:id="r1">Text of reg'), "utf-8")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -1148,12 +1149,19 @@ def run_validate(inputs=None, schemas=None, jobs: int | None = None, quiet: bool
     """
     from dataclasses import replace
 
+    from .config import DEFAULT, discover
+
     if inputs is None:
         from .resources import edition_dir
 
         inputs = [edition_dir()]
     elif isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
+    config = options.get("config", "auto")
+    if config == "auto":
+        config = discover(inputs)
+    options["config"] = config = config or DEFAULT  # found once here, not once per chunk
+    across = config.unique_ids == "edition"
     status: dict[str, Result] = {}
     found_ids: dict[str, tuple] = {}
 
@@ -1169,7 +1177,7 @@ def run_validate(inputs=None, schemas=None, jobs: int | None = None, quiet: bool
     # Results arrive in any order; the first file to carry an id is the first in the run's order.
     first_seen: dict[str, tuple[str, int]] = {}
     duplicates: dict[str, list[Problem]] = {}
-    for source in (str(job.source) for job in job_list):
+    for source in (str(job.source) for job in job_list) if across else ():
         for value, line in found_ids.get(source, ()):
             if value not in first_seen:
                 first_seen[value] = (source, line)
@@ -1197,8 +1205,38 @@ def run_validate(inputs=None, schemas=None, jobs: int | None = None, quiet: bool
             ok, failed = ok - 1, failed + 1
         changed[source] = Result(before.job, FAILED, before.problems + extra, before.note)
     results = [changed.pop(str(r.job.source), r) for r in summary.results] + list(changed.values())
+    results = _declarations_once(results, [str(job.source) for job in job_list])
     return replace(summary, ok=ok, failed=failed, results=tuple(results),
                    sources=tuple(sorted(status)))
+
+
+_DECLARED = re.compile(r"; declared by (?:this file|this file and (\d+) more)(, .*)$")
+
+
+def _declarations_once(results: list[Result], order: list[str]) -> list[Result]:
+    """Each chunk reports an unusable declared schema once; across chunks, keep it once
+    too: on the first file in run order, counting every file that declares it."""
+    rank = {source: i for i, source in enumerate(order)}
+    found: dict[tuple[str, str], list[tuple[int, Problem]]] = {}
+    for result in results:
+        for p in result.problems:
+            m = _DECLARED.search(p.message)
+            if m:
+                found.setdefault((p.rule, p.message[:m.start()]), []).append((1 + int(m.group(1) or 0), p))
+    if not any(len(places) > 1 for places in found.values()):
+        return results
+    keep: dict[Problem, Problem] = {}
+    drop: set[Problem] = set()
+    for (_rule, stem), places in found.items():
+        places.sort(key=lambda item: rank.get(item[1].file, len(rank)))
+        total = sum(n for n, _ in places)
+        first = places[0][1]
+        tail = _DECLARED.search(first.message).group(2)
+        files = "this file" if total == 1 else f"this file and {total - 1} more"
+        keep[first] = dataclasses.replace(first, message=f"{stem}; declared by {files}{tail}")
+        drop.update(p for _, p in places[1:])
+    return [Result(r.job, r.status, tuple(keep.get(p, p) for p in r.problems if p not in drop), r.note)
+            for r in results]
 
 
 def print_summary(summary: Summary, *, quiet: bool = False, file=None) -> None:

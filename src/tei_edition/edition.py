@@ -3,11 +3,13 @@
 Every file is read through :mod:`tei_edition.loader`. Kinds of TEI file:
 
 * ``edition``  — ``text/@type="edition"``: the edition's own description and reading order;
-* ``register`` — ``text/@type="register"``, or a body holding only lists
+* ``register`` — a file the project file lists as a register, ``text/@type="register"``, or a body holding only lists
   (``listPerson``, ``listPlace``, ``listOrg``, ``listBibl``, ``listEvent``; heads and notes aside);
 * ``document`` — any other TEI file.
 
-Pointers are file-relative URIs: ``#id`` (same file), ``file.xml#id`` and ``file.xml``.
+Pointers are file-relative URIs: ``#id`` (same file), ``file.xml#id`` and ``file.xml``,
+or ``prefix:value`` private URIs that a ``prefixDef`` (in the document's header or
+the edition file's) expands into one of those.
 
 A pointer is followed only to a file inside its document's input root (the
 folder given, or the folder of a file given), reached without a symlink that
@@ -19,6 +21,7 @@ file is never opened. ``file:`` URLs are refused too. Other URLs (``https:``,
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -180,6 +183,7 @@ class Edition:
     files: dict[Path, Document] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     kinds: dict[Path, str] = field(default_factory=dict)
+    register_paths: set[str] = field(default_factory=set)  # absolute paths the project file names
     # internal state keyed by strings and id(doc): hashing Path objects was a third of the cost
     _by_path: dict[str, Document] = field(default_factory=dict, repr=False)
     _places: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False)  # id(doc) -> (folder, root)
@@ -188,6 +192,7 @@ class Edition:
     _targets: dict[tuple[str, str, str], str | Problem] = field(default_factory=dict, repr=False)
     _real_roots: dict[str, str] = field(default_factory=dict, repr=False)
     _answers: dict[tuple[str, str], dict] = field(default_factory=dict, repr=False)  # (folder, root) -> pointer -> element
+    _prefixes: dict[int, dict[str, list]] = field(default_factory=dict, repr=False)  # id(doc) -> prefix -> rules
 
     # --- building -----------------------------------------------------------
 
@@ -219,7 +224,7 @@ class Edition:
         if len(self.kinds) < len(self.files):  # classified on first use: validate does not need it
             for key, doc in self.files.items():
                 if key not in self.kinds and doc.is_tei:
-                    self.kinds[key] = classify(doc)
+                    self.kinds[key] = REGISTER if str(key) in self.register_paths else classify(doc)
         return self.kinds
 
     @property
@@ -334,7 +339,8 @@ class Edition:
             if ":" in pointer or "%" in pointer or pointer.startswith("//"):
                 parts = split_pointer(pointer)  # the rare case: a URI to decode
                 if parts is None:
-                    return None
+                    expanded = self.expand(pointer, from_doc)
+                    return resolve(expanded) if expanded and ":" not in expanded.partition("#")[0] else None
             elif pointer[:1] == "#":  # within this file: the common case, without urlsplit's cost
                 return first.get(pointer[1:]) if len(pointer) > 1 else from_doc.root
             else:
@@ -357,6 +363,37 @@ class Edition:
             return None
         return target.root if fragment is None else self.attributes(target).first.get(fragment)
 
+    def prefixes(self, doc: Document) -> dict[str, list[tuple["re.Pattern", str]]]:
+        """``prefixDef``s that apply to ``doc``: its own header's, then the edition file's."""
+        found = self._prefixes.get(id(doc))
+        if found is None:
+            found = {}
+            edition_file = self.edition_file
+            for source in (doc, edition_file) if edition_file is not None and edition_file is not doc else (doc,):
+                for ident, rule in prefix_defs(source):
+                    found.setdefault(ident, []).append(rule)
+            self._prefixes[id(doc)] = found
+        return found
+
+    def expand(self, pointer: str, doc: Document) -> str | None:
+        """A ``prefix:value`` pointer expanded by the first of its ``prefixDef``s whose
+        pattern matches the value; ``None`` when no prefixDef declares the prefix."""
+        prefix, sep, value = pointer.partition(":")
+        rules = self.prefixes(doc).get(prefix) if sep else None
+        if not rules:
+            return None
+        if len(value) <= 1000:  # a pattern from a document meets no unbounded input
+            for pattern, replacement in rules:
+                if pattern.search(value):  # then XPath's replace(), as TEI defines the expansion
+                    template = _DOLLAR.sub(lambda g: rf"\g<{g.group(1)}>" if int(g.group(1)) <= pattern.groups
+                                           else "", replacement.replace("\\", "\\\\"))
+                    return pattern.sub(template, value)
+        return ""  # declared, but no pattern matches: it resolves to nothing
+
+    def is_declared_prefix(self, pointer: str, doc: Document) -> bool:
+        prefix, sep, _ = pointer.partition(":")
+        return bool(sep) and prefix in self.prefixes(doc)
+
     def duplicate_ids(self) -> dict[str, list[tuple[Document, etree._Element]]]:
         """``xml:id``s carried more than once across the files, with every (document, element), in file order."""
         seen: dict[str, tuple[Document, etree._Element]] = {}
@@ -374,6 +411,31 @@ class Edition:
 
     def is_external(self, pointer: str) -> bool:
         return split_pointer(pointer) is None
+
+
+_DOLLAR = re.compile(r"\$(\d)")
+_PREFIX_DEF = etree.XPath("/*/tei:teiHeader//tei:listPrefixDef/tei:prefixDef[@ident][@matchPattern]",
+                          namespaces={"tei": TEI_NS})
+#: what makes a token a URI reference: a fragment, a path, a scheme, an escape, or a file extension
+_URI_LIKE = re.compile(r"[#/:%]|\.[A-Za-z][A-Za-z0-9]{0,7}$")
+
+
+def prefix_defs(doc: Document) -> list[tuple[str, tuple["re.Pattern", str]]]:
+    """``(ident, (pattern, replacement))`` for each usable ``prefixDef`` in a document's header.
+    A pattern Python cannot read (XML Schema regexes are nearly always Python ones) is skipped."""
+    found = []
+    for el in _PREFIX_DEF(doc.tree):
+        try:
+            pattern = re.compile(el.get("matchPattern"))
+        except re.error:
+            continue
+        found.append((el.get("ident"), (pattern, el.get("replacementPattern") or "")))
+    return found
+
+
+def is_bare_word(pointer: str) -> bool:
+    """``corresp="brief"``, ``source="459r-465v"``: a word where TEI expects a URI."""
+    return bool(pointer) and not _URI_LIKE.search(pointer)
 
 
 def discover(paths: Iterable[str | os.PathLike] | None = None) -> list[Path]:

@@ -1,124 +1,37 @@
 """``validate(paths, schemas) -> Report``: every check, every file, all problems.
 
 Per file, in order: the loader (well-formedness, encoding, a TEI root), then each
-schema that applies (XSD, RELAX NG, Schematron), then the checks across files
-(pointers resolve, ``xml:id`` unique across the edition). A file that fails one
+schema that applies (XSD 1.0/1.1, RELAX NG, Schematron, Schematron embedded in
+RELAX NG), then TEI's rules for ids and pointers (an ``xml:id`` unique in its
+document, pointers that resolve, ``prefixDef`` expanded). A file that fails one
 step still goes through the others, and a broken file never stops the rest.
 
-Which schemas apply to a file:
-
-1. ``schemas`` given (``--schema``): exactly those, for every file; its
-   ``<?xml-model?>`` instructions are ignored.
-2. otherwise, with ``xml_model=True``, the local schemas its ``<?xml-model?>``
-   instructions name (relative to the file). A remote one is reported as a
-   warning and never fetched.
-3. otherwise (no usable instruction, or ``xml_model=False``) the project
-   schema: ``schema/tei-edition.xsd`` and ``schema/tei-edition.sch``.
+Which schemas apply to a file is chosen by :mod:`.choose`: ``--schema``, then
+the project file (:mod:`tei_edition.config`), then the file's own declarations,
+then TEI P5 ``tei_all``. The project file also says which of the optional rules
+apply (ids unique across the edition, how bare-word pointers are reported, rule
+ids to ignore).
 """
 
 from __future__ import annotations
 
 import gc
 import os
-import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
-from urllib.parse import unquote, urlsplit
 
 from .. import loader
+from ..config import DEFAULT, Config, discover
 from ..edition import Edition, discover_roots
 from ..loader import Document
-from ..problems import ERROR, WARNING, Problem, Report
+from ..problems import Problem, Report
+from .choose import EMBEDDED, Chooser, SchemaRef, explicit, schema_kind, tei_all
 from .locate import Locator
 
-__all__ = ["validate", "project_schemas", "schemas_for", "SchemaRef"]
+__all__ = ["validate", "SchemaRef", "schema_kind", "tei_all"]
 
-XSD_NS = "http://www.w3.org/2001/XMLSchema"
-RNG_NS = "http://relaxng.org/ns/structure/1.0"
-SCH_NS = {"http://purl.oclc.org/dsdl/schematron", "http://www.ascc.net/xml/schematron"}
-KINDS = {".xsd": "xsd", ".rng": "rng", ".sch": "sch"}
-
-_PSEUDO = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-
-
-class SchemaRef(tuple):
-    """``(kind, path)`` with kind ``xsd``/``rng``/``sch``."""
-
-    def __new__(cls, kind: str, path: Path):
-        return super().__new__(cls, (kind, Path(os.path.abspath(path))))
-
-    kind = property(lambda self: self[0])
-    path = property(lambda self: self[1])
-
-
-def project_schemas() -> list[SchemaRef]:
-    from ..resources import schema_dir
-
-    folder = schema_dir()
-    return [SchemaRef("xsd", folder / "tei-edition.xsd"), SchemaRef("sch", folder / "tei-edition.sch")]
-
-
-def schema_kind(path: str | os.PathLike, schematypens: str | None = None) -> str | None:
-    if schematypens == XSD_NS:
-        return "xsd"
-    if schematypens == RNG_NS:
-        return "rng"
-    if schematypens in SCH_NS:
-        return "sch"
-    return KINDS.get(Path(str(path)).suffix.lower())
-
-
-def schemas_for(doc: Document, locator: Locator | None = None,
-                cache: dict | None = None) -> tuple[list[SchemaRef], list[Problem]]:
-    """The local schemas a document's ``<?xml-model?>`` instructions name, and problems with them.
-    ``cache``: a dict shared by the calls of one validation (files beside each other
-    name the same schemas)."""
-    found: list[SchemaRef] = []
-    problems: list[Problem] = []
-    folder = os.path.dirname(os.path.abspath(doc.path))
-    cache = {} if cache is None else cache
-    for pi in doc.processing_instructions():
-        if pi.target != "xml-model":
-            continue
-        key = (folder, pi.text)
-        outcome = cache.get(key)
-        if outcome is None:
-            outcome = cache[key] = _xml_model(folder, pi.text or "")
-        if isinstance(outcome, SchemaRef):
-            found.append(outcome)
-        else:
-            # the position is looked up only for a problem (it reads the file's text)
-            locator = locator or Locator(doc)
-            line, col = locator.processing_instruction(pi)
-            problems.append(Problem(str(doc.path), line, col, *outcome))
-    return found, problems
-
-
-def _xml_model(folder: str, text: str) -> SchemaRef | tuple[str, str, str]:
-    """What one ``<?xml-model?>`` names: a schema, or (severity, rule, message)."""
-    attrs = {m.group(1): (m.group(2) if m.group(2) is not None else m.group(3))
-             for m in _PSEUDO.finditer(text)}
-    href = attrs.get("href", "")
-    parts = urlsplit(href)
-    if not href:
-        return WARNING, "xml-model", "<?xml-model?> without href is ignored"
-    if parts.scheme and parts.scheme != "file" or parts.netloc:
-        return (WARNING, "xml-model-remote",
-                f"schema {href} is not available offline; not fetched (use --schema FILE with a local copy)")
-    target = Path(folder, unquote(parts.path))  # an absolute path stays itself
-    kind = schema_kind(target, attrs.get("schematypens"))
-    if kind is None:
-        return (WARNING, "xml-model",
-                f"schema {href}: unknown kind (expected .xsd, .rng or .sch, or a schematypens naming one); ignored")
-    try:
-        present = target.is_file()
-    except (OSError, ValueError):  # a name too long, or with NUL
-        present = False
-    if not present:
-        return (ERROR, "xml-model-missing",
-                f"<?xml-model?> names {href}, which does not exist ({Path(os.path.abspath(target))})")
-    return SchemaRef(kind, target)
+#: a config argument meaning: find the project file from the paths
+AUTO = "auto"
 
 
 def validate(paths: Iterable[str | os.PathLike] | str | os.PathLike | None = None,
@@ -126,13 +39,17 @@ def validate(paths: Iterable[str | os.PathLike] | str | os.PathLike | None = Non
              xml_model: bool = True, engine: str = "auto",
              progress: Callable[[str], None] | None = None,
              roots: Sequence[str | os.PathLike] | None = None,
-             ids: dict[str, tuple[tuple[str, int], ...]] | None = None) -> Report:
+             ids: dict[str, tuple[tuple[str, int], ...]] | None = None,
+             config: Config | str | None = AUTO, fetch: bool | None = None) -> Report:
     """Validate TEI files or folders (default: the bundled edition); return a sorted Report.
 
-    ``schemas``: .xsd/.rng/.sch files that replace the schemas named by
-    ``<?xml-model?>`` and the project schema. ``xml_model=False`` ignores the
-    instructions. ``engine``: ``auto``/``jing``/``lxml`` for RELAX NG schemas.
-    ``progress``: called with a message before slow steps (compiling a big RNG).
+    ``schemas``: .xsd/.rng/.sch files that replace every other source of schemas.
+    ``xml_model=False`` ignores the schemas the files declare. ``config``: the
+    project :class:`~tei_edition.config.Config`; ``"auto"`` finds the
+    ``tei-edition.toml`` governing the paths, ``None`` uses TEI's defaults.
+    ``fetch``: download remote declared schemas into the user cache (default:
+    the project file's ``fetch-schemas``). ``engine``: ``auto``/``jing``/``lxml``
+    for RELAX NG schemas. ``progress``: called with a message before slow steps.
     ``roots``: folders that pointers may lead into, for files given one by one
     (a batch runner's chunks); by default a file's root is the folder it was
     found under, or its own folder when given directly. A pointer leading out
@@ -145,35 +62,41 @@ def validate(paths: Iterable[str | os.PathLike] | str | os.PathLike | None = Non
 
     if engine not in rng.ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(rng.ENGINES)}")
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = None if paths is None else list(paths)
+    if config == AUTO:
+        config = discover(paths)
+    config = config or DEFAULT
     collecting = gc.isenabled()
     gc.disable()  # many small values and no cycles: the collector's passes were 5-9 % of the time
     try:
-        return _validate(paths, schemas, xml_model=xml_model, engine=engine, progress=progress, roots=roots,
-                         ids=ids)
+        report = _validate(paths, schemas, xml_model=xml_model, engine=engine, progress=progress,
+                           roots=roots, ids=ids, config=config, fetch=fetch)
     finally:
         if collecting:
             gc.enable()
+    if config.ignore:
+        ignored = set(config.ignore)
+        report = Report.of([p for p in report.problems if p.rule not in ignored], report.files)
+    return report
 
 
-def _validate(paths, schemas, *, xml_model, engine, progress, roots, ids) -> Report:
+def _validate(paths, schemas, *, xml_model, engine, progress, roots, ids, config: Config, fetch) -> Report:
     from . import references, rng, schematron, xsd
 
-    explicit = [_explicit(s) for s in schemas] if schemas else None
-    problems: list[Problem] = []
-    if explicit:
-        for ref in explicit:
-            if isinstance(ref, Problem):
-                problems.append(ref)
-        if any(isinstance(r, Problem) for r in explicit):
-            return Report.of(problems, [])
+    given = [explicit(s) for s in schemas] if schemas else []
+    bad = [p for p in given if isinstance(p, Problem)]
+    if bad:
+        return Report.of(bad, [])
 
     found = discover_roots(paths)
     files = [path for path, _root in found]
     wider = sorted((os.path.abspath(r) for r in roots or ()), key=len, reverse=True)
-    edition = Edition()
+    edition = Edition(register_paths=set(map(str, config.register_files())))
     for path, root in found:
         edition.add(path, loader.try_load(path), _widest(path, root, wider))
-    problems.extend(edition.problems)
+    problems: list[Problem] = list(edition.problems)
     docs = list(edition)
 
     locators: dict[int, Locator] = {}
@@ -183,29 +106,17 @@ def _validate(paths, schemas, *, xml_model, engine, progress, roots, ids) -> Rep
             locators[id(doc)] = Locator(doc)
         return locators[id(doc)]
 
+    chooser = Chooser(config, given, declared=xml_model, fetch=fetch)
     plan: dict[SchemaRef, list[Document]] = {}
-    models: dict = {}  # <?xml-model?> instructions already read, by folder
-    project = None
     for doc in docs:
-        if explicit:
-            chosen = list(explicit)
-        else:
-            chosen = []
-            if xml_model:
-                chosen, pi_problems = schemas_for(doc, locator_for(doc), models)
-                if not chosen:
-                    pi_problems = [replace(p, message=p.message + "; the project schema is used instead")
-                                   if p.rule.startswith("xml-model") else p for p in pi_problems]
-                problems.extend(pi_problems)
-            if not chosen:
-                chosen = project = project or project_schemas()
-        for ref in dict.fromkeys(chosen):
+        for ref in chooser.choose(doc, lambda doc=doc: locator_for(doc)):
             plan.setdefault(ref, []).append(doc)
+    problems.extend(chooser.declaration_problems())
 
-    order = {"xsd": 0, "rng": 1, "sch": 2}
+    order = {"xsd": 0, "rng": 1, "sch": 2, EMBEDDED: 3}
     grammar: list[Problem] = []
     rules: list[Problem] = []
-    for ref in sorted(plan, key=lambda r: (order[r.kind], str(r.path))):
+    for ref in sorted(plan, key=lambda r: (order[r.kind], str(r.path), r.phase or "")):
         group = plan[ref]
         if ref.kind == "xsd":
             compiled = xsd.compiled(ref.path)  # once per call, not a stat per document
@@ -215,11 +126,15 @@ def _validate(paths, schemas, *, xml_model, engine, progress, roots, ids) -> Rep
             grammar.extend(rng.check_many(group, ref.path, engine=engine, progress=progress,
                                           locators={d.path: locator_for(d) for d in group}))
         else:
-            compiled = schematron.compiled(ref.path)
+            compiled = (schematron.embedded(ref.path) if ref.kind == EMBEDDED
+                        else schematron.compiled(ref.path, phase=ref.phase))
+            if compiled is None:
+                continue  # a RELAX NG schema with no embedded rules
             for doc in group:
                 rules.extend(schematron.check(doc, ref.path, locator_for(doc), schema=compiled,
                                               attributes=edition.attributes(doc)))
-    cross = references.check(edition, docs, locator_for)
+    cross = references.check(edition, docs, locator_for, across=config.unique_ids == "edition",
+                             bare=config.bare_pointers)
     if ids is not None:
         for key, doc in edition.files.items():
             ids[str(key)] = tuple((value, el.sourceline or 0) for value, el in edition.attributes(doc).ids)
@@ -234,17 +149,6 @@ def _widest(path: Path, root: Path, roots: list[str]) -> Path:
         if here.startswith(folder.rstrip(os.sep) + os.sep):
             return Path(folder)
     return root
-
-
-def _explicit(schema: str | os.PathLike) -> SchemaRef | Problem:
-    path = Path(schema)
-    kind = schema_kind(path)
-    if kind is None:
-        return Problem(str(path), 1, 1, ERROR, "schema-kind",
-                       "unknown schema kind: give a .xsd, .rng (XML syntax) or .sch file")
-    if not path.is_file():
-        return Problem(str(path), 1, 1, ERROR, "schema-missing", "the schema file does not exist")
-    return SchemaRef(kind, path)
 
 
 def _merge(grammar: list[Problem], rules: list[Problem], cross: list[Problem]) -> list[Problem]:
