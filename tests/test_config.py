@@ -132,3 +132,17 @@ def test_init_on_a_real_letter_edition_names_its_remote_schema():
     n = len(list((SURIANO / "02").glob("*.xml")))
     assert f"# {n} of {n} files are letters" in result.output
     assert not (SURIANO / "02" / FILENAME).exists()
+
+
+def test_the_base_url_of_the_project_file_reaches_the_citations(tmp_path):
+    import json
+
+    shutil.copy(LETTERS / "letter-1.xml", tmp_path)
+    write(tmp_path, '[edition]\nbase-url = "https://example.org/letters/"\n')
+    result = CliRunner().invoke(main, ["transform", "--to", "csl-json", str(tmp_path / "letter-1.xml")])
+    assert result.exit_code == 0, result.output
+    (item,) = json.loads(result.output)
+    assert item["URL"].startswith("https://example.org/letters/")
+    given = CliRunner().invoke(main, ["transform", "--to", "csl-json", str(tmp_path / "letter-1.xml"),
+                                      "--param", "base-url=https://other.example/"])
+    assert json.loads(given.output)[0]["URL"].startswith("https://other.example/")  # --param wins

@@ -261,6 +261,15 @@ def init_cmd(folder, force, to_stdout):
 
 # --- transform / cite -------------------------------------------------------
 
+def _with_base_url(options: dict, paths) -> dict:
+    """The project file's base URL as the stylesheets' base-url, unless --param gives one."""
+    if "base-url" not in options:
+        url = load_config(paths, None, False).base_url
+        if url:
+            options["base-url"] = url
+    return options
+
+
 def _parse_params(pairs) -> dict:
     params = {}
     for pair in pairs:
@@ -302,7 +311,7 @@ def transform_cmd(to, paths, out, params, jobs, force, quiet, scheduler):
 
     if to not in formats.FORMATS:
         raise click.BadParameter(f"choose from {', '.join(formats.FORMATS)}", param_hint="--to")
-    options = _parse_params(params)
+    options = _with_base_url(_parse_params(params), paths)
     inputs = list(paths) or [str(edition_dir())]
     if out is None and len(inputs) == 1 and Path(inputs[0]).is_file():
         outcome = transform_path(inputs[0], to, options)
@@ -342,10 +351,10 @@ def cite_cmd(doc, fmt, params):
     from .citations import CitationError, format_citation
     from .transform import TransformError, edition_file, find_document, transform
 
-    options = _parse_params(params)
     path = edition_file() if doc is None else find_document(doc)
     if path is None:
         fail(f"no document {doc!r}: give a file path or the xml:id of a document in the edition", 2)
+    options = _with_base_url(_parse_params(params), [path])
     try:
         if fmt in ("bibtex", "biblatex", "ris", "csl-json"):
             text = transform(path, fmt, options)
@@ -369,7 +378,8 @@ def cite_cmd(doc, fmt, params):
               help="Build even if the edition does not validate (every page then shows a banner). "
                    "Unlike transform --force, this is not about a journal: build always rebuilds every page.")
 @click.option("--base-url", default="", metavar="URL",
-              help="Public address of the site, for permalinks and citations (e.g. https://example.org/edition).")
+              help="Public address of the site, for permalinks and citations (e.g. https://example.org/edition); "
+                   "default: the project file's [edition] base-url.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
               help="Worker processes for the per-document transforms (default: the number of CPUs, "
                    "or this process for a small edition; 0 = in this process).")
@@ -397,6 +407,7 @@ def build_cmd(paths, out, force, base_url, jobs, quiet, scheduler):
 
     if base_url and not base_url.startswith(("http://", "https://")):
         fail("--base-url must start with http:// or https://", 2)
+    base_url = base_url or load_config(paths, None, False).base_url or ""
     progress = None
     if sys.stderr.isatty() and not quiet:
         def progress(n, total, name):
