@@ -40,10 +40,20 @@ class XsltError(ProblemError):
 
 class _Engine:
     def __init__(self):
+        import locale
+
         from saxonche import PySaxonProcessor
 
         self.pid = os.getpid()
+        saved = locale.setlocale(locale.LC_ALL)
         self.proc = PySaxonProcessor(license=False)
+        # Saxon's native start sets the C locale from the environment (LC_COLLATE=C.UTF-8, which
+        # Python reports as en_US.UTF-8, a locale that may not exist): put back what Python had,
+        # or xmlschema's XPath collations fail later with "unsupported locale setting"
+        try:
+            locale.setlocale(locale.LC_ALL, saved)
+        except locale.Error:
+            pass
         self.executables: dict[str, object] = {}
         self.hardened = False
 

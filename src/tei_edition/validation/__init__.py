@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -24,7 +25,7 @@ from .. import loader
 from ..config import DEFAULT, Config, discover
 from ..edition import Edition, discover_roots
 from ..loader import Document
-from ..problems import Problem, Report
+from ..problems import ERROR, Problem, Report
 from .choose import EMBEDDED, Chooser, SchemaRef, explicit, schema_kind, tei_all
 from .locate import Locator
 
@@ -118,19 +119,26 @@ def _validate(paths, schemas, *, xml_model, engine, progress, roots, ids, config
     rules: list[Problem] = []
     for ref in sorted(plan, key=lambda r: (order[r.kind], str(r.path), r.phase or "")):
         group = plan[ref]
-        if ref.kind == "xsd":
-            compiled = xsd.compiled(ref.path)  # once per call, not a stat per document
-            for doc in group:
+        if ref.kind == "rng":
+            found = rng.check_many(group, ref.path, engine=engine, progress=progress,
+                                   locators={d.path: locator_for(d) for d in group})
+            mine = {str(d.path) for d in group}
+            broken = [p for p in found if p.file not in mine]  # the schema's own errors
+            grammar.extend(p for p in found if p.file in mine)
+            problems.extend(_unusable(p, group) for p in broken[:1])
+            continue
+        compiled = (xsd.compiled(ref.path) if ref.kind == "xsd"  # once per call, not a stat per document
+                    else schematron.embedded(ref.path) if ref.kind == EMBEDDED
+                    else schematron.compiled(ref.path, phase=ref.phase))
+        if compiled is None:
+            continue  # a RELAX NG schema with no embedded rules
+        if isinstance(compiled, Problem):
+            problems.append(_unusable(compiled, group))
+            continue
+        for doc in group:
+            if ref.kind == "xsd":
                 grammar.extend(xsd.check(doc, ref.path, locator_for(doc), schema=compiled))
-        elif ref.kind == "rng":
-            grammar.extend(rng.check_many(group, ref.path, engine=engine, progress=progress,
-                                          locators={d.path: locator_for(d) for d in group}))
-        else:
-            compiled = (schematron.embedded(ref.path) if ref.kind == EMBEDDED
-                        else schematron.compiled(ref.path, phase=ref.phase))
-            if compiled is None:
-                continue  # a RELAX NG schema with no embedded rules
-            for doc in group:
+            else:
                 rules.extend(schematron.check(doc, ref.path, locator_for(doc), schema=compiled,
                                               attributes=edition.attributes(doc)))
     cross = references.check(edition, docs, locator_for, across=config.unique_ids == "edition",
@@ -140,6 +148,14 @@ def _validate(paths, schemas, *, xml_model, engine, progress, roots, ids, config
             ids[str(key)] = tuple((value, el.sourceline or 0) for value, el in edition.attributes(doc).ids)
     problems.extend(_merge(grammar, rules, cross))
     return Report.of(problems, [str(p) for p in files])
+
+
+def _unusable(problem: Problem, group: list[Document]) -> Problem:
+    """A schema that cannot be compiled: one error, located in the schema, naming the
+    files it could not check (they still meet their other schemas and TEI's rules)."""
+    names = ", ".join(d.path.name for d in group[:3]) + (f" and {len(group) - 3} more" if len(group) > 3 else "")
+    return replace(problem, severity=ERROR, message=f"{problem.message}; {len(group)} file(s) not checked "
+                   f"against it ({names}), only by their other schemas and TEI's rules")
 
 
 def _widest(path: Path, root: Path, roots: list[str]) -> Path:

@@ -116,7 +116,7 @@ class Chooser:
         self.configured = [SchemaRef(s.kind, s.path, s.phase) for s in config.schemas]
         self.declared = declared and config.declared_schemas
         self.fetch = config.fetch_schemas if fetch is None else fetch
-        self._outcomes: dict[tuple[str, str], SchemaRef | tuple[str, str, str]] = {}
+        self._outcomes: dict[tuple[str, str, str | None], SchemaRef | tuple[str, str, str]] = {}
         self._unusable: dict[tuple[str, str, str], tuple[Problem, set[str]]] = {}
         self.problems: list[Problem] = []
 
@@ -129,7 +129,7 @@ class Chooser:
         if self.declared:
             folder = os.path.dirname(os.path.abspath(doc.path))
             for declared in declarations(doc, locator):
-                key = (folder, declared.href)
+                key = (folder, declared.href, declared.kind)
                 outcome = self._outcomes.get(key)
                 if outcome is None:
                     outcome = self._outcomes[key] = self._resolve(folder, declared)

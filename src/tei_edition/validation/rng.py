@@ -69,7 +69,7 @@ def check_many(docs: Sequence[Document], schema_path: str | os.PathLike, *, engi
 def _lxml(docs, schema_path: Path, progress, locators) -> list[Problem]:
     schema = compiled(schema_path, progress)
     if isinstance(schema, Problem):
-        return [Problem(str(d.path), 1, 1, ERROR, schema.rule, f"{schema.message} ({schema.file})") for d in docs]
+        return [schema]  # located in the schema; the caller names the files it could not check
     problems = []
     for doc in docs:
         if schema.validate(doc.tree):
@@ -153,13 +153,9 @@ def _jing(docs, schema_path: Path) -> list[Problem]:
             continue
         doc = names.get(m.group("file"))
         message = m.group("msg").strip()
-        if doc is None:
-            where = m.group("file")
-            for d in docs:
-                problems.append(Problem(str(d.path), 1, 1, ERROR, "schema-invalid",
-                                        f"the RELAX NG schema is not valid ({where}:{m.group('line')}): {message}"))
-            if where == schema_abs or where.endswith(".rng"):
-                break
+        if doc is None:  # an error in the schema itself, located there
+            problems.append(Problem(m.group("file"), int(m.group("line")), int(m.group("col")), ERROR,
+                                    "schema-invalid", f"the RELAX NG schema cannot be compiled: {message}"))
             continue
         sev = WARNING if m.group("sev") == "warning" else ERROR
         problems.append(Problem(str(doc.path), int(m.group("line")), int(m.group("col")), sev, "rng",
