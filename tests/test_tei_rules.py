@@ -121,3 +121,17 @@ def test_the_bundled_edition_keeps_its_own_stricter_rules():
     assert config.unique_ids == "edition" and config.bare_pointers == "error"
     assert [s.path.name for s in config.schemas] == ["tei-edition.xsd", "tei-edition.sch"]
     assert tei_edition.validate().ok
+
+
+def test_pointers_reach_the_whole_edition_below_its_project_file(tmp_path):
+    (tmp_path / "registers").mkdir()
+    (tmp_path / "letters").mkdir()
+    shutil.copy(PREFIXED / "persons.xml", tmp_path / "registers" / "persons.xml")
+    text = (PREFIXED / "letter.xml").read_text(encoding="utf-8")
+    text = text.replace('replacementPattern="persons.xml#$1"', 'replacementPattern="../registers/persons.xml#$1"')
+    text = text.replace('<persName ref="psn:nobody">someone</persName>', "someone")
+    (tmp_path / "letters" / "letter.xml").write_text(text, encoding="utf-8")
+    outside = tei_edition.validate([tmp_path / "letters"], config=NO_SCHEMA)
+    assert {p.rule for p in outside.problems} == {"pointer-outside"}  # no project file: the folder given
+    (tmp_path / "tei-edition.toml").write_text('[validate]\nfallback = "none"\n', encoding="utf-8")
+    assert tei_edition.validate([tmp_path / "letters"]).problems == ()

@@ -93,7 +93,9 @@ def _validate(paths, schemas, *, xml_model, engine, progress, roots, ids, config
 
     found = discover_roots(paths)
     files = [path for path, _root in found]
-    wider = sorted((os.path.abspath(r) for r in roots or ()), key=len, reverse=True)
+    # the folder of the project file is the edition's: its pointers may lead anywhere below it
+    wider = [str(config.root)] if config.root else []
+    wider += sorted((os.path.abspath(r) for r in roots or ()), key=len, reverse=True)
     edition = Edition(register_paths=set(map(str, config.register_files())))
     for path, root in found:
         edition.add(path, loader.try_load(path), _widest(path, root, wider))
@@ -159,7 +161,7 @@ def _unusable(problem: Problem, group: list[Document]) -> Problem:
 
 
 def _widest(path: Path, root: Path, roots: list[str]) -> Path:
-    """The longest of ``roots`` holding ``path`` (its own root when none does)."""
+    """The first of ``roots`` holding ``path`` (its own root when none does)."""
     here = os.path.abspath(path)
     for folder in roots:
         if here.startswith(folder.rstrip(os.sep) + os.sep):

@@ -56,7 +56,7 @@ def _pointers(edition: Edition, doc: Document, locator_for, bare: str) -> list[P
             if parts is None and not is_file_url(pointer):
                 if not edition.is_declared_prefix(pointer, doc):
                     continue  # an external URI: not ours to check, never fetched
-                rule, message = "pointer-resolves", _why_prefixed(edition, doc, pointer, attr)
+                rule, message = _why_prefixed(edition, doc, pointer, attr)
             elif parts is not None and parts[1] is None and is_bare_word(pointer):
                 words.append(pointer)
                 continue
@@ -79,20 +79,17 @@ def _why_bare(attr: str, value: str, words: list[str]) -> str:
             "a prefixDef")
 
 
-def _why_prefixed(edition: Edition, doc: Document, pointer: str, attr: str) -> str:
+def _why_prefixed(edition: Edition, doc: Document, pointer: str, attr: str) -> tuple[str, str]:
     expanded = edition.expand(pointer, doc)
     if not expanded:
-        return (f"@{attr}=\"{pointer}\": its prefix is declared by a prefixDef, "
-                "but no matchPattern of it matches the rest")
+        return "pointer-resolves", (f"@{attr}=\"{pointer}\": its prefix is declared by a prefixDef, "
+                                    "but no matchPattern of it matches the rest")
     parts = split_pointer(expanded)
     if parts is None:
-        return f"@{attr}=\"{pointer}\" expands to {expanded}, which is not a pointer into the edition"
-    file_part, fragment = parts
-    if not file_part:
-        return f"@{attr}=\"{pointer}\" expands to {expanded}: there is no xml:id=\"{fragment}\" in this file"
-    target = edition.document_for(expanded, doc)
-    return (f"@{attr}=\"{pointer}\" expands to {expanded} (prefixDef): "
-            + _why_unresolved(expanded, file_part, fragment, attr, target))
+        return "pointer-resolves", (f"@{attr}=\"{pointer}\" expands to {expanded}, "
+                                    "which is not a pointer into the edition")
+    rule, message = _why(edition, doc, expanded, parts, attr)
+    return rule, f"@{attr}=\"{pointer}\" expands to \"{expanded}\" (prefixDef), and {message}"
 
 
 def _why(edition: Edition, doc: Document, pointer: str, parts, attr: str) -> tuple[str, str]:
