@@ -135,3 +135,9 @@ def test_pointers_reach_the_whole_edition_below_its_project_file(tmp_path):
     assert {p.rule for p in outside.problems} == {"pointer-outside"}  # no project file: the folder given
     (tmp_path / "tei-edition.toml").write_text('[validate]\nfallback = "none"\n', encoding="utf-8")
     assert tei_edition.validate([tmp_path / "letters"]).problems == ()
+
+
+def test_a_repeated_id_is_one_problem_even_when_tei_all_sees_it_too():
+    report = tei_edition.validate([LETTERS / "letter-2.xml"], config=Config())  # tei_all through jing or lxml
+    at_second = position(LETTERS / "letter-2.xml", 'xml:id="tn2"', 2)
+    assert [p.rule for p in report.problems if p.line in (at_second[0], at_second[0] - 1)] == ["id-unique"]

@@ -262,7 +262,7 @@ def starter(folder: str | os.PathLike, facts: dict) -> str:
     lines = [
         "# tei-edition project file: the edition's own settings.",
         "# Commands run on this folder (or below it) read this file; paths are relative to it.",
-        "# Reference: https://pypi.org/project/tei-edition/ (README, 'The project file').",
+        "# Every key is explained in the tei-edition README, under 'The project file'.",
         "",
         "[edition]",
         f"title = {_toml_str(facts.get('title') or folder.resolve().name)}",
