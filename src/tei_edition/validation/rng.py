@@ -124,6 +124,22 @@ def _shorten(message: str, keep: int = 15) -> str:
     return f"{head}{sep}{lead}{', '.join(quoted[:keep])} … ({len(quoted) - keep} more)"
 
 
+_EXTERNAL_ID = re.compile(rb"""(<!DOCTYPE\s+[^\s\[>]+)(\s+(?:SYSTEM\s*(?:"[^"]*"|'[^']*')"""
+                          rb"""|PUBLIC\s*(?:"[^"]*"|'[^']*')\s*(?:"[^"]*"|'[^']*')))""")
+
+
+def _without_external_id(doc: Document) -> bytes:
+    """The file as jing may read it: its DOCTYPE's SYSTEM or PUBLIC identifier blanked out
+    (the internal subset stays, and every line and column with it). A file whose bytes
+    are not ASCII-compatible gets the loader's text, which has no DOCTYPE at all."""
+    from .. import loader
+
+    data = loader.read_bytes(doc.path)
+    if isinstance(data, bytes) and not data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:200]:
+        return _EXTERNAL_ID.sub(lambda m: m.group(1) + re.sub(rb"[^\n]", b" ", m.group(2)), data, count=1)
+    return doc.xml_text().encode("utf-8")
+
+
 def _jing(docs, schema_path: Path) -> list[Problem]:
     jar = jing_jar()
     with tempfile.TemporaryDirectory(prefix="tei-edition-jing-") as tmp:
@@ -132,9 +148,9 @@ def _jing(docs, schema_path: Path) -> list[Problem]:
         names: dict[str, Document] = {}
         args = []
         for i, doc in enumerate(docs):
-            if doc.tree.docinfo.doctype:
+            if doc.tree.docinfo.doctype or doc.tree.docinfo.internalDTD is not None:
                 copy = Path(tmp) / f"{i}.xml"
-                copy.write_bytes(etree.tostring(doc.tree, xml_declaration=True, encoding="utf-8"))
+                copy.write_bytes(_without_external_id(doc))
                 names[str(copy)] = doc
                 args.append(str(copy))
             else:
