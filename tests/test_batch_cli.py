@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from tei_edition.cli import main
 from tei_edition.resources import edition_dir
+from editions import copy_edition
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -21,7 +22,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 @pytest.fixture
 def edition(tmp_path):
     src = tmp_path / "tei"
-    shutil.copytree(edition_dir(), src)
+    copy_edition(src)
     return src
 
 
@@ -78,7 +79,6 @@ def test_progress_shows_on_a_terminal_only(edition, tmp_path):
 
 
 def test_validate_with_jobs_gives_the_serial_report(edition, tmp_path):
-    shutil.copytree(edition_dir().parent / "schema", tmp_path / "schema")
     bad = edition / "persons.xml"
     bad.write_text(bad.read_text("utf-8").replace('xml:id="zhou-enlai"', 'xml:id="zhou enlai"', 1), "utf-8")
     serial = invoke("validate", edition)

@@ -11,6 +11,7 @@ import pytest
 from tei_edition import batch
 from tei_edition.batch import JOURNAL_NAME, TransformTask, run, run_transform
 from tei_edition.resources import edition_dir
+from editions import copy_edition
 
 from test_batch_support import CrashingTransform
 
@@ -21,7 +22,7 @@ REGISTERS = {"persons", "places", "organisations", "treaties"}
 @pytest.fixture
 def edition(tmp_path):
     src = tmp_path / "tei"
-    shutil.copytree(edition_dir(), src)
+    copy_edition(src)
     return src
 
 

@@ -11,6 +11,7 @@ from tei_edition.batch import run_validate
 from tei_edition.config import FILENAME
 from tei_edition.resources import edition_dir, schema_dir
 from tei_edition.validation import validate
+from editions import copy_edition
 
 from test_batch import TEI, make_corpus as make_files
 
@@ -80,8 +81,7 @@ def test_parallel_validation_matches_the_serial_report(tmp_path, pool_calls):
 
 def test_the_bundled_edition_is_valid_in_parallel(tmp_path, pool_calls):
     src = tmp_path / "tei"
-    shutil.copytree(edition_dir(), src)
-    shutil.copytree(schema_dir(), tmp_path / "schema")  # the files' <?xml-model?> point there
+    copy_edition(src)  # with schema/ beside it, where the project file and <?xml-model?> point
     summary = run_validate([src], jobs=2)
     assert summary.report().ok and summary.ok == 9 and summary.exit_code == 0
 

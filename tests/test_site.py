@@ -20,6 +20,7 @@ from tei_edition import loader
 from tei_edition.cli import main
 from tei_edition.resources import edition_dir
 from tei_edition.site import CSP, build
+from editions import copy_edition
 
 TEI = {"tei": "http://www.tei-c.org/ns/1.0"}
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
@@ -369,7 +370,7 @@ def test_every_page_carries_the_csp_and_no_inline_script(site):
 
 def hostile_copy(tmp_path: Path) -> Path:
     src = tmp_path / "tei"
-    shutil.copytree(edition_dir(), src)
+    copy_edition(src)
     note = src / "note-zhou.xml"
     text = note.read_text(encoding="utf-8")
     text = text.replace(
@@ -408,7 +409,7 @@ def test_hostile_text_cannot_break_out_of_script_blocks_or_add_handlers(tmp_path
 
 def test_build_refuses_an_invalid_edition_and_lists_the_problems(tmp_path):
     src = tmp_path / "tei"
-    shutil.copytree(edition_dir(), src)
+    copy_edition(src)
     (src / "announcement.xml").write_text("<TEI xmlns='http://www.tei-c.org/ns/1.0'><teiHeader>", encoding="utf-8")
     out = tmp_path / "site"
     runner = CliRunner()
@@ -442,7 +443,7 @@ def test_build_is_stable_and_leaves_no_temporary_files(tmp_path):
 
 def test_document_ids_never_take_a_site_page_name(tmp_path):
     src = tmp_path / "tei"
-    shutil.copytree(edition_dir(), src)
+    copy_edition(src)
     text = (src / "announcement.xml").read_text(encoding="utf-8")
     (src / "announcement.xml").write_text(text.replace('xml:id="announcement"', 'xml:id="index"', 1), encoding="utf-8")
     out = tmp_path / "site"
@@ -455,7 +456,7 @@ def test_document_ids_never_take_a_site_page_name(tmp_path):
 
 def test_a_removed_document_leaves_no_stale_page(tmp_path):
     src = tmp_path / "tei"
-    shutil.copytree(edition_dir(), src)
+    copy_edition(src)
     out = tmp_path / "site"
     (out).mkdir()
     (out / "notes-of-mine.txt").write_text("kept", encoding="utf-8")
@@ -485,7 +486,7 @@ def test_browser_tests_fail_in_ci_when_the_browser_is_missing(monkeypatch):
 
 def test_building_into_the_edition_folder_never_overwrites_a_source(tmp_path):
     src = tmp_path / "tei"
-    shutil.copytree(edition_dir(), src)
+    copy_edition(src)
     before = {p.name: p.read_bytes() for p in src.glob("*.xml")}
     result = CliRunner().invoke(main, ["build", str(src), "-o", str(src), "--force"])
     assert result.exit_code == 1 and "input file" in result.output
