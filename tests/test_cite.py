@@ -110,8 +110,9 @@ def test_ris_letter_recipient_and_names():
     record = rispy.loads(cite("note-zhou", "ris"))[0]
     assert record["authors"] == ["Zhou, Enlai"]
     assert record["secondary_authors"] == ["Vyshinsky, Andrei Y."]
-    assert record["tertiary_title"] == "The Sino-Soviet Agreements of September 1952"
-    assert record["tertiary_authors"] == ["tei-edition editorial team"]  # no comma: an institution
+    # The edition holding the letter is its secondary title, the editors ED (A2 is the recipient).
+    assert record["secondary_title"] == "The Sino-Soviet Agreements of September 1952"
+    assert record["unknown_tag"]["ED"] == ["tei-edition editorial team"]  # no comma: an institution
     assert record["date"] == "1952/09/15"
     assert any("Chinese" in n for n in record["notes"])
     news = rispy.loads(cite("communique", "ris"))[0]

@@ -3,7 +3,9 @@
   biblatex entry: letters @letter (recipient in titleaddon), the newspaper article
   @article with entrysubtype newspaper, other documents @misc, the edition @collection.
   Every document entry carries the edition (howpublished / note), its editors, the
-  permalink, language and origlanguage, and the full ISO date.
+  permalink, language and origlanguage, and the full ISO date. The standard styles print
+  @letter as @misc, which has no booktitle or publisher: the edition is named in
+  howpublished, and its editors in editor only (so they are not printed twice).
   Params: base-url, context (see common/metadata.xsl).
 -->
 <xsl:stylesheet version="3.0"
@@ -31,8 +33,8 @@
         <xsl:sequence select="te:field('entrysubtype', 'newspaper')"/>
         <xsl:sequence select="te:field('journaltitle', te:tex($r/te:periodical))"/>
       </xsl:if>
-      <xsl:sequence select="te:field('howpublished', te:tex(te:container-phrase($r))[$r/@type = ('letter', 'document')])"/>
-      <xsl:sequence select="te:field('note', te:tex(if ($r/@type = 'article-newspaper' and $r/te:container) then 'Also in: ' || te:container-phrase($r) else ()))"/>
+      <xsl:sequence select="te:field('howpublished', te:tex(te:container-phrase($r, false()))[$r/@type = ('letter', 'document')])"/>
+      <xsl:sequence select="te:field('note', te:tex(if ($r/@type = 'article-newspaper' and $r/te:container) then 'Also in: ' || te:container-phrase($r, false()) else ()))"/>
       <xsl:sequence select="te:field('publisher', te:tex($r/te:publisher)[$r/@type = 'edition'])"/>
       <xsl:sequence select="te:field('location', te:tex($r/te:place)[$r/@type != 'edition'])"/>
       <xsl:sequence select="te:field('date', te:iso-date($r/te:date/@iso))"/>

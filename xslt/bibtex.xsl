@@ -1,7 +1,9 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!--
   BibTeX entry for a document (or the edition file): letters and documents are @misc
-  (the edition in howpublished), the newspaper article @article, the edition @book.
+  (the edition in howpublished, which BibTeX styles print, and as booktitle, editor and
+  publisher for the programs that read the fields), the newspaper article @article, the
+  edition @book.
   Names family first ("Zhou, Enlai"); institutions in double braces.
   Params: base-url, context (see common/metadata.xsl).
 -->
@@ -25,12 +27,13 @@
     <xsl:variable name="entry-type" select="map{'letter':'misc', 'document':'misc', 'article-newspaper':'article', 'edition':'book'}($r/@type)"/>
     <xsl:variable name="fields" as="xs:string*">
       <xsl:sequence select="te:field('author', te:names($r/te:author))"/>
-      <xsl:sequence select="te:field('editor', te:names($r/te:editor)[$r/@type = 'edition'])"/>
+      <xsl:sequence select="te:field('editor', te:names($r/te:editor)[$r/@type = ('edition', 'letter', 'document')])"/>
       <xsl:sequence select="te:field('title', te:tex($r/te:title))"/>
       <xsl:sequence select="te:field('journal', te:tex($r/te:periodical)[$r/@type = 'article-newspaper'])"/>
+      <xsl:sequence select="te:field('booktitle', te:tex($r/te:container)[$r/@type = ('letter', 'document')])"/>
       <xsl:sequence select="te:field('howpublished', te:tex(te:container-phrase($r))[$r/@type = ('letter', 'document')])"/>
       <xsl:sequence select="te:field('note', te:tex(te:bib-note($r)))"/>
-      <xsl:sequence select="te:field('publisher', te:tex($r/te:publisher)[$r/@type = 'edition'])"/>
+      <xsl:sequence select="te:field('publisher', te:tex($r/te:publisher)[$r/@type = ('edition', 'letter', 'document')])"/>
       <xsl:sequence select="te:field('address', te:tex($r/te:place)[$r/@type != 'edition'])"/>
       <xsl:sequence select="te:field('year', string($d[1]))"/>
       <xsl:if test="$d[2]"><xsl:sequence select="'  month = ' || $months[$d[2]]"/></xsl:if>

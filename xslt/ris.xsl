@@ -2,9 +2,10 @@
 <!--
   RIS record. Types: letters PCOMM (recipient in A2), the newspaper article NEWS
   (newspaper in T2), other documents GOVDOC when issued by governments, else MANSCPT,
-  the edition EDBOOK. The edition is the tertiary title T3 with its editors in A3
-  (EDBOOK: title TI, editors A2). Persons "Family, Given"; institutions without a comma
-  (so reference managers keep them whole). Ends with "ER  - ".
+  the edition EDBOOK. The edition holding a document is its secondary title T2 with the
+  editors in ED (A2 is a letter's recipient); for the newspaper article it is the series,
+  T3 with the editors in A3 (EDBOOK: title TI, editors A2). Persons "Family, Given";
+  institutions without a comma (so reference managers keep them whole). Ends with "ER  - ".
   Params: base-url, context (see common/metadata.xsl).
 -->
 <xsl:stylesheet version="3.0"
@@ -39,9 +40,10 @@
         </xsl:when>
         <xsl:otherwise>
           <xsl:sequence select="$r/te:recipient ! te:ris('A2', te:family-first(.))"/>
-          <xsl:sequence select="te:ris('T2', $r/te:periodical[$r/@type = 'article-newspaper'])"/>
-          <xsl:sequence select="te:ris('T3', $r/te:container)"/>
-          <xsl:sequence select="$r/te:editor ! te:ris('A3', te:family-first(.))"/>
+          <xsl:variable name="newspaper" select="$r/@type = 'article-newspaper'"/>
+          <xsl:sequence select="te:ris('T2', if ($newspaper) then $r/te:periodical else $r/te:container)"/>
+          <xsl:sequence select="te:ris('T3', $r/te:container[$newspaper])"/>
+          <xsl:sequence select="$r/te:editor ! te:ris(if ($newspaper) then 'A3' else 'ED', te:family-first(.))"/>
         </xsl:otherwise>
       </xsl:choose>
       <xsl:sequence select="te:ris('PY', string($d[1]))"/>

@@ -20,14 +20,22 @@
       for $n in $names return (if ($n/@literal) then '{' || te:tex($n/@literal) || '}' else te:tex(te:family-first($n))), ' and ')"/>
   </xsl:function>
 
-  <!-- 'The Edition, edited by X, Publisher, version 1.0.0' -->
+  <!-- 'The Edition, edited by X, Publisher, version 1.0.0, 2026' -->
   <xsl:function name="te:container-phrase" as="xs:string?">
     <xsl:param name="r" as="element()"/>
+    <xsl:sequence select="te:container-phrase($r, true())"/>
+  </xsl:function>
+
+  <!-- The same, naming the editors or not (when an editor field names them). -->
+  <xsl:function name="te:container-phrase" as="xs:string?">
+    <xsl:param name="r" as="element()"/>
+    <xsl:param name="editors" as="xs:boolean"/>
     <xsl:sequence select="if (empty($r/te:container)) then () else string-join((
       $r/te:container,
-      if ($r/te:editor) then 'edited by ' || string-join($r/te:editor ! te:display-name(.), ' and ') else (),
+      if ($r/te:editor and $editors) then 'edited by ' || string-join($r/te:editor ! te:display-name(.), ' and ') else (),
       $r/te:publisher,
-      $r/te:version ! ('version ' || .)), ', ')"/>
+      $r/te:version ! ('version ' || .),
+      $r/te:edition-date ! string(te:date-parts(@iso)[1])), ', ')"/>
   </xsl:function>
 
 </xsl:stylesheet>

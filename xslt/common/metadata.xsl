@@ -7,7 +7,10 @@
 
   Params:
     base-url  permalink base; the permalink is {base-url}{xml:id}.html
-              (default: the edition header's publicationStmt/idno[@type='URI'], else none)
+              (default: the document's own publicationStmt/idno[@type='URI'] as it is, else
+              {the edition header's idno[@type='URI']}{xml:id}.html, else none)
+    edition-title  the edition's title, for a document that names no series and has no edition
+              file beside it
     context   a document <te:context><te:file name="edition.xml"><TEI>…</TEI></te:file>…</te:context>
               holding the edition file and the registers (built by the engine, since doc() is refused).
 -->
@@ -20,6 +23,7 @@
 
   <xsl:param name="base-url" as="xs:string" select="''"/>
   <xsl:param name="context" as="document-node()?" select="()"/>
+  <xsl:param name="edition-title" as="xs:string" select="''"/>
 
   <xsl:key name="te:id" match="*[@xml:id]" use="@xml:id"/>
 
@@ -49,11 +53,13 @@
     <xsl:apply-templates select="$el" mode="te:name"/>
   </xsl:function>
 
-  <xsl:template match="tei:persName[tei:surname]" mode="te:name" priority="3">
+  <xsl:template match="(tei:persName | tei:author | tei:editor)[tei:surname]" mode="te:name" priority="3">
     <te:name family="{normalize-space(string-join(tei:surname, ' '))}"
              given="{normalize-space(string-join((tei:forename, tei:addName[@type = 'patronymic']), ' '))}">
-      <!-- Written family name first (as Chinese names are): keep that order when displayed. -->
-      <xsl:if test="tei:forename and tei:surname[1] &lt;&lt; tei:forename[1]">
+      <!-- Written family name first (as Chinese names are): keep that order when displayed.
+           "<surname/>, <forename/>" is only the sorting form of a name written given name first. -->
+      <xsl:if test="tei:forename and tei:surname[1] &lt;&lt; tei:forename[1]
+                    and not(contains(string-join(text()[. &gt;&gt; current()/tei:surname[1]][. &lt;&lt; current()/tei:forename[1]]), ','))">
         <xsl:attribute name="order" select="'family-first'"/>
       </xsl:if>
       <xsl:if test="tei:nameLink">
@@ -76,32 +82,30 @@
   </xsl:template>
   <!-- 'Family, Given' is split at the comma; anything else stays whole (never guessed). -->
   <xsl:template match="tei:persName | tei:name[not(@type = ('org', 'organisation'))]" mode="te:name">
-    <xsl:variable name="s" select="normalize-space(.)"/>
+    <xsl:sequence select="te:name-from-text(normalize-space(.))"/>
+  </xsl:template>
+  <xsl:function name="te:name-from-text" as="element(te:name)?">
+    <xsl:param name="s" as="xs:string"/>
     <xsl:choose>
       <xsl:when test="matches($s, '^[^,]+,[^,]+$')">
         <te:name family="{normalize-space(substring-before($s, ','))}" given="{normalize-space(substring-after($s, ','))}"/>
       </xsl:when>
       <xsl:when test="$s != ''"><te:name literal="{$s}"/></xsl:when>
     </xsl:choose>
-  </xsl:template>
+  </xsl:function>
   <xsl:template match="tei:orgName | tei:name" mode="te:name">
     <xsl:if test="normalize-space(.) != ''"><te:name literal="{normalize-space(.)}" institution="yes"/></xsl:if>
   </xsl:template>
-  <!-- author/editor wrappers: their name children, else their own text. -->
-  <xsl:template match="tei:author | tei:editor | tei:respStmt" mode="te:name">
+  <!-- author/editor wrappers: their first name child, else their own text. -->
+  <xsl:template match="tei:author | tei:editor" mode="te:name">
     <xsl:variable name="inner" select="(tei:persName | tei:orgName | tei:name)[1]"/>
     <xsl:choose>
       <xsl:when test="$inner"><xsl:apply-templates select="$inner" mode="te:name"/></xsl:when>
-      <xsl:when test="normalize-space(.) != ''">
-        <xsl:variable name="s" select="normalize-space(.)"/>
-        <xsl:choose>
-          <xsl:when test="matches($s, '^[^,]+,[^,]+$')">
-            <te:name family="{normalize-space(substring-before($s, ','))}" given="{normalize-space(substring-after($s, ','))}"/>
-          </xsl:when>
-          <xsl:otherwise><te:name literal="{$s}"/></xsl:otherwise>
-        </xsl:choose>
-      </xsl:when>
+      <xsl:otherwise><xsl:sequence select="te:name-from-text(normalize-space(.))"/></xsl:otherwise>
     </xsl:choose>
+  </xsl:template>
+  <xsl:template match="tei:respStmt" mode="te:name">
+    <xsl:apply-templates select="tei:persName | tei:orgName | tei:name" mode="te:name"/>
   </xsl:template>
   <xsl:template match="*" mode="te:name"/>
 
@@ -110,6 +114,48 @@
     <xsl:param name="el" as="element()?"/>
     <xsl:sequence select="(normalize-space($el)[. != ''],
       normalize-space(te:resolve($el/@ref, $el)/tei:placeName[1]))[. != ''][1]"/>
+  </xsl:function>
+
+  <!-- A header's title: the main or article-level title, else the first that is not of a
+       series, monograph or journal, else the first that is not of a series. -->
+  <xsl:function name="te:title" as="xs:string">
+    <xsl:param name="h" as="element(tei:teiHeader)?"/>
+    <xsl:variable name="titles" select="$h/tei:fileDesc/tei:titleStmt/tei:title"/>
+    <xsl:sequence select="te:plain(($titles[@type = 'main' or @level = 'a'][not(@level = 's')],
+      $titles[not(@level = ('s', 'm', 'j'))], $titles[not(@level = 's')])[1])"/>
+  </xsl:function>
+
+  <!-- The words of a header element as one line: line breaks are spaces unless they join a
+       word, notes and deletions are left out, a choice gives its first regular reading. -->
+  <xsl:function name="te:plain" as="xs:string">
+    <xsl:param name="el" as="element()?"/>
+    <xsl:variable name="parts" as="xs:string*"><xsl:apply-templates select="$el/node()" mode="te:plain"/></xsl:variable>
+    <xsl:sequence select="normalize-space(string-join($parts))"/>
+  </xsl:function>
+  <xsl:template match="text()" mode="te:plain"><xsl:sequence select="string(.)"/></xsl:template>
+  <xsl:template match="*" mode="te:plain"><xsl:apply-templates mode="te:plain"/></xsl:template>
+  <xsl:template match="tei:note | tei:del | tei:fw | comment() | processing-instruction()" mode="te:plain"/>
+  <xsl:template match="tei:lb | tei:pb | tei:cb | tei:space" mode="te:plain">
+    <xsl:sequence select="if (@break = 'no') then '' else ' '"/>
+  </xsl:template>
+  <xsl:template match="tei:choice" mode="te:plain">
+    <xsl:apply-templates select="(tei:corr, tei:reg, tei:expan, *)[1]" mode="te:plain"/>
+  </xsl:template>
+
+  <!-- The editors a header names: editors of the title and series (with no other role), and
+       the names of a respStmt for editing. -->
+  <xsl:function name="te:editors" as="element()*">
+    <xsl:param name="h" as="element(tei:teiHeader)?"/>
+    <xsl:variable name="fd" select="$h/tei:fileDesc"/>
+    <xsl:sequence select="($fd/tei:titleStmt/tei:editor, $fd/tei:seriesStmt/tei:editor)[not(@role) or te:editing(@role)],
+      ($fd/tei:titleStmt | $fd/tei:seriesStmt | $fd/tei:editionStmt)/tei:respStmt[tei:resp[te:editing(.) or te:editing(@key) or te:editing(@ref)]]"/>
+  </xsl:function>
+
+  <!-- Does a resp (or role) say editing? In English, German, French or Italian, or as the MARC
+       relator code edt. -->
+  <xsl:function name="te:editing" as="xs:boolean">
+    <xsl:param name="s" as="item()?"/>
+    <xsl:sequence select="matches(normalize-space(lower-case(string($s))), '^(edit|[ée]dit|hrsg|herausg|a cura|curat)|(^|[/#])edt$')"/>
   </xsl:function>
 
   <!-- The record of a document (or of the edition file itself). -->
@@ -145,22 +191,28 @@
         (if ($periodical != '') then 'article-newspaper' else 'document')
       else if ($periodical != '' and (empty($own-date) or $own-date = $issue-date)) then 'article-newspaper'
       else 'document'"/>
-    <xsl:variable name="title" select="normalize-space(($h/tei:fileDesc/tei:titleStmt/tei:title[@type = 'main'],
-      $h/tei:fileDesc/tei:titleStmt/tei:title)[1])"/>
-    <xsl:variable name="date-el" select="($sent/tei:date, $h/tei:profileDesc/tei:creation/tei:date,
+    <xsl:variable name="title" select="te:title($h)"/>
+    <!-- The date of sending, of writing, the date in the title, then the source's dates. -->
+    <xsl:variable name="date-el" select="($sent/tei:date, $h/tei:profileDesc/tei:creation/(tei:date | tei:origDate),
+      $h/tei:fileDesc/tei:titleStmt/tei:title[not(@level = 's')]//tei:date,
       $src//tei:bibl[@type = 'original']/tei:date, $src//tei:bibl/tei:date, $src//tei:date,
       $tei/tei:text//(tei:docDate | tei:dateline//tei:date))[te:when(.)][1]"/>
     <xsl:variable name="date" select="if ($is-edition) then te:when(($h/tei:fileDesc/tei:publicationStmt/tei:date)[1]) else te:when($date-el)"/>
     <xsl:variable name="langs" select="$h/tei:profileDesc/tei:langUsage/tei:language/@ident/string()"/>
     <xsl:variable name="lang" select="($tei/@xml:lang, $tei/tei:text/@xml:lang, $langs[1])[normalize-space()][1] ! string(.)"/>
-    <xsl:variable name="orig" select="($src//tei:textLang/@mainLang, $src//tei:textLang/@xml:lang,
-      $h/tei:profileDesc/tei:langUsage/tei:language[@usage = 'original' or @role = 'original']/@ident,
-      $langs)[normalize-space()][. != $lang][1] ! string(.)"/>
+    <!-- The language of the original: one the header names as such, the language of the source
+         (not of a translation it lists), or, when the source is listed as an original and a
+         translation, another language of langUsage. A language the text merely uses is none. -->
+    <xsl:variable name="orig" select="($h/tei:profileDesc/tei:langUsage/tei:language[@usage = 'original' or @role = 'original']/@ident,
+      $src//tei:textLang[not(ancestor::tei:bibl[@type = 'translation'])]/(@mainLang, @xml:lang),
+      $langs[$src//tei:bibl/@type = ('original', 'translation')])[normalize-space()][. != $lang][1] ! string(.)"/>
     <xsl:variable name="base" select="($base-url[normalize-space()],
       $edh/tei:fileDesc/tei:publicationStmt/tei:idno[@type = ('URI', 'URL', 'url', 'uri')],
       $edh/tei:fileDesc/tei:publicationStmt/tei:ptr/@target)[normalize-space()][1] ! normalize-space(.)"/>
     <xsl:variable name="base" select="if ($base = '' or empty($base)) then () else if (ends-with($base, '/')) then $base else $base || '/'"/>
     <xsl:variable name="id" select="($tei/@xml:id, 'document')[1] ! string(.)"/>
+    <xsl:variable name="own-url" select="if ($base-url[normalize-space()] or $is-edition) then ()
+      else ($h/tei:fileDesc/tei:publicationStmt/tei:idno[@type = ('URI', 'URL', 'url', 'uri')])[normalize-space()][1] ! te:safe-url(normalize-space(.))"/>
     <te:record type="{$type}" id="{$id}" key="{replace($id, '[^A-Za-z0-9_:\-]', '-')}">
       <te:title><xsl:value-of select="$title"/></te:title>
       <xsl:choose>
@@ -179,28 +231,35 @@
       <xsl:for-each select="$received[$full]/(tei:persName | tei:orgName | tei:name)">
         <te:recipient><xsl:sequence select="te:name(.)/@*"/></te:recipient>
       </xsl:for-each>
-      <xsl:for-each select="$edh/tei:fileDesc/tei:titleStmt/tei:editor">
-        <te:editor><xsl:sequence select="te:name(.)/@*"/></te:editor>
-      </xsl:for-each>
+      <!-- The edition's editors (from its file, else this header), each once. -->
+      <xsl:for-each-group select="if ($full) then (for $e in (if (exists(te:editors($edh))) then te:editors($edh) else te:editors($h)) return te:name($e)) else ()"
+                          group-by="te:display-name(.)">
+        <te:editor><xsl:sequence select="@*"/></te:editor>
+      </xsl:for-each-group>
       <xsl:if test="$date"><te:date iso="{$date}"/></xsl:if>
       <xsl:variable name="place" select="(te:place-name(($sent/tei:placeName, $h/tei:profileDesc/tei:creation/tei:placeName)[1]),
         normalize-space(($src//tei:pubPlace)[1]))[. != ''][1]"/>
       <xsl:if test="$place"><te:place><xsl:value-of select="$place"/></te:place></xsl:if>
       <xsl:if test="$periodical != '' and not($is-edition)"><te:periodical><xsl:value-of select="$periodical"/></te:periodical></xsl:if>
-      <xsl:if test="not($is-edition) and $ed">
-        <te:container><xsl:value-of select="normalize-space(($edh/tei:fileDesc/tei:titleStmt/tei:title[@type = 'main'], $edh/tei:fileDesc/tei:titleStmt/tei:title)[1])"/></te:container>
-      </xsl:if>
-      <xsl:for-each select="normalize-space(($edh/tei:fileDesc/tei:publicationStmt/tei:publisher)[1])[. != '']">
+      <!-- The edition as container: the series this document names, else the edition file's
+           title, else the edition-title parameter. -->
+      <xsl:for-each select="if ($is-edition or not($full)) then () else
+        (te:plain(($h/tei:fileDesc/tei:titleStmt/tei:title[@level = 's'], $h/tei:fileDesc/tei:seriesStmt/tei:title)[1]),
+         te:title($edh), normalize-space($edition-title))[. != ''][1]">
+        <te:container><xsl:value-of select="."/></te:container>
+      </xsl:for-each>
+      <xsl:for-each select="if ($full) then (($edh, $h[empty($edh)])/tei:fileDesc/tei:publicationStmt/(tei:publisher | tei:authority)
+                            ! normalize-space(.))[. != ''][1] else ()">
         <te:publisher><xsl:value-of select="."/></te:publisher>
       </xsl:for-each>
       <xsl:for-each select="($edh/tei:fileDesc/tei:editionStmt/tei:edition/@n, $edh/tei:fileDesc/tei:editionStmt/tei:edition)[normalize-space()][1]">
         <te:version><xsl:value-of select="normalize-space(.)"/></te:version>
       </xsl:for-each>
-      <xsl:for-each select="te:when(($edh/tei:fileDesc/tei:publicationStmt/tei:date)[1])">
+      <xsl:for-each select="if ($full) then te:when((($edh, $h[empty($edh)])/tei:fileDesc/tei:publicationStmt/tei:date)[1]) else ()">
         <te:edition-date iso="{.}"/>
       </xsl:for-each>
-      <xsl:if test="exists($base)">
-        <te:url><xsl:value-of select="if ($is-edition) then $base else $base || encode-for-uri($id) || '.html'"/></te:url>
+      <xsl:if test="exists($base) or $own-url != ''">
+        <te:url><xsl:value-of select="if ($own-url != '') then $own-url else if ($is-edition) then $base else $base || encode-for-uri($id) || '.html'"/></te:url>
       </xsl:if>
       <xsl:if test="$lang and $full"><te:language code="{$lang}" name="{te:language-name($lang)}"/></xsl:if>
       <xsl:if test="$orig and $orig != $lang"><te:original-language code="{$orig}" name="{te:language-name($orig)}"/></xsl:if>
