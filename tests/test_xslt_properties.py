@@ -2,7 +2,7 @@
 attributes) through the text and HTML stylesheets.
 
 - the text output holds every text token of <text>, in order (the main text first, then the
-  notes in document order), except the readings of choice that were not chosen;
+  notes in document order), except the readings of choice that were not chosen and deletions;
 - the HTML output parses without a single HTML5 parse error, stays inside the element,
   attribute and URL allow-list, and holds the same tokens in order.
 
@@ -149,12 +149,12 @@ def chosen(choice):
 
 def tokens(el, out):
     """Text tokens of an element as rendered in place: notes are skipped (they go to the end),
-    and only the chosen reading of a choice counts."""
+    only the chosen reading of a choice counts, and a deletion is no part of the reading text."""
     out.extend((el.text or "").split())
     for child in el:
         if isinstance(child.tag, str):
             local = etree.QName(child).localname
-            if local == "note" and child.get("place") != "inline":
+            if (local == "note" and child.get("place") != "inline") or local == "del":
                 pass
             elif local == "choice":
                 pick = chosen(child)
@@ -172,7 +172,7 @@ def expected(xml: bytes) -> tuple[list[str], list[str]]:
     main = tokens(text, [])
     notes = []
     for note in text.iter(T + "note"):
-        if note.get("place") != "inline":
+        if note.get("place") != "inline" and not any(a.tag == T + "del" for a in note.iterancestors()):
             tokens(note, notes)
     norm = lambda ts: [unicodedata.normalize("NFC", t) for t in ts]
     return norm(main), norm(notes)
