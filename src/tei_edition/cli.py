@@ -511,5 +511,79 @@ def export_registers_cmd(paths, fmt, out):
         sys.exit(1)
 
 
+@export_group.command("cmif", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=str))
+@click.option("-o", "--out", default="-", show_default=True, metavar="FILE",
+              help="File to write (atomically; never one of the input files); - for stdout.")
+@click.option("--base-url", default="", metavar="URL",
+              help="The site's address: each letter's @ref is its page there. "
+                   "Default: the project file's [edition] base-url; one of the two is required.")
+@click.option("--url", default="", metavar="URL",
+              help="Where the CMIF file itself will be published (its idno). Default: BASE-URL/ and the "
+                   "name of FILE (cmif.xml on stdout).")
+@click.option("--date", default=None, metavar="YYYY-MM-DD",
+              help="The file's date. Default: the newest revisionDesc/change/@when of the files read, "
+                   "else their newest modification day, so the same edition gives the same file.")
+@click.option("--title", default="", help="The file's title (default: the project file's, else the edition file's).")
+@click.option("--editor", "editors", multiple=True, metavar="NAME",
+              help="An editor of the file (repeatable; default: the edition file's editors, else the letters').")
+def export_cmif_cmd(paths, out, base_url, url, date, title, editors):
+    """Export the letters as one CMIF file for correspSearch.
+
+    CMIF (Correspondence Metadata Interchange Format) is the TEI file that
+    correspSearch.net harvests: for every correspDesc of the edition's documents,
+    sender and addressee, places and dates, each name with the authority URI
+    (GND, VIAF, Wikidata, GeoNames ...) of the register entry its pointer leads
+    to. Each letter's @ref is its page on the site that 'tei-edition build'
+    makes. The file is valid against the SIG's cmi-customization.rng and cmif.sch.
+
+    \b
+    A letter without a sender or a date is exported with what it has and a
+    warning [cmif-incomplete]; one with nothing about its sending or its receipt
+    is left out [cmif-left-out]; a pointer that does not resolve is reported
+    once, however many letters repeat it [cmif-unresolved].
+    Exit status: 0 written (warnings allowed), 1 a file could not be read or no
+    letter could be exported, 2 usage error.
+
+    \b
+    Examples:
+      tei-edition export cmif --base-url https://example.org/edition -o cmif.xml
+      tei-edition export cmif letters/ -o site/cmif.xml        base URL from tei-edition.toml
+      tei-edition export cmif letters/ -o cmif.xml --date 2025-01-31 --editor "Jane Roe"
+    """
+    import os
+    from dataclasses import replace
+
+    from .cmif import export, write
+    from .fsutil import display_path
+
+    config = load_config(paths, None, False)
+    base_url = base_url or config.base_url or ""
+    if not base_url:
+        fail("a base URL is needed for the letters' @ref: give --base-url URL, "
+             "or set base-url under [edition] in tei-edition.toml", 2)
+    name = os.path.basename(out) if out != "-" else "cmif.xml"
+    try:
+        result = export(list(paths) or None, base_url=base_url, url=url or f"{base_url.rstrip('/')}/{name}",
+                        date=date, title=title or config.title, editors=editors)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    for problem in result.problems:
+        click.echo(str(replace(problem, file=display_path(problem.file))), err=True)
+    if not result.letters:
+        fail("no letter to export: no document has a correspDesc with something about both its sending "
+             "and its receipt; nothing was written")
+    if out == "-":
+        click.echo(result.text, nl=False)
+    else:
+        failed = write(result, out)
+        if failed is not None:
+            fail(f"{display_path(out)}: {failed.message}", 2 if failed.rule == "export-input" else 1)
+        click.echo(f"{result.letters} letter(s) written to {display_path(out)}"
+                   + (f"; {result.left_out} left out" if result.left_out else ""), err=True)
+    if any(p.severity == "error" for p in result.problems):
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
