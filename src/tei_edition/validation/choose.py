@@ -138,7 +138,8 @@ class Chooser:
                 else:
                     self._unusable_once(doc, declared, outcome)
         if not chosen and self.config.fallback == "tei_all":
-            chosen = [tei_all()]
+            # TEI's own constraints too, the Schematron its ODD embeds (as oXygen runs them)
+            chosen = [tei_all(), SchemaRef(EMBEDDED, tei_all().path)]
         return list(dict.fromkeys(chosen))
 
     def _unusable_once(self, doc: Document, declared: Declared, outcome: tuple[str, str, str]) -> None:
