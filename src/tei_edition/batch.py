@@ -469,6 +469,11 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike | None 
 
 # --- the journal ------------------------------------------------------------
 
+def _input_root(job: Job) -> str:
+    """The folder ``job.rel`` is relative to."""
+    return str(Path(os.path.abspath(job.source)).parents[len(Path(job.rel).parts) - 1])
+
+
 class Journal:
     """Content hashes of what a previous run produced, kept in ``OUT/.tei-edition-journal.json``.
 
@@ -514,7 +519,9 @@ class Journal:
         context = self.contexts.get(entry.get("context", ""), None) if "context" in entry else {}
         if context is None:
             return False
+        root = _input_root(job)
         for dep, digest in context.items():
+            dep = os.path.normpath(os.path.join(root, dep))  # recorded relative to the input root
             if dep not in self._dep_digests:
                 self._dep_digests[dep] = digest_file(dep) if _beside(dep) else None
             if self._dep_digests[dep] != digest:
@@ -536,7 +543,10 @@ class Journal:
                deps: Sequence[tuple[str, str]] = ()) -> None:
         entry = {"source": job.rel, "task": fingerprint, "input": input_hash, "status": status}
         if deps:
-            pairs = dict(sorted(deps))
+            # relative to the input root: the journal sits in the output folder, which gets
+            # published, and must carry nothing of this machine (no absolute path, no user name)
+            root = _input_root(job)
+            pairs = dict(sorted((Path(os.path.relpath(dep, root)).as_posix(), digest) for dep, digest in deps))
             key = digest_bytes(json.dumps(pairs).encode())[:16]
             self.contexts.setdefault(key, pairs)
             entry["context"] = key
