@@ -146,3 +146,15 @@ def test_the_base_url_of_the_project_file_reaches_the_citations(tmp_path):
     given = CliRunner().invoke(main, ["transform", "--to", "csl-json", str(tmp_path / "letter-1.xml"),
                                       "--param", "base-url=https://other.example/"])
     assert json.loads(given.output)[0]["URL"].startswith("https://other.example/")  # --param wins
+
+
+def test_the_project_title_is_the_container_and_a_file_without_id_is_named_by_its_file(tmp_path):
+    import json
+
+    shutil.copy(LETTERS / "letter-1.xml", tmp_path / "brief-0042.xml")  # no xml:id, no series title
+    write(tmp_path, '[edition]\ntitle = "Briefe an Anna"\n')
+    result = CliRunner().invoke(main, ["transform", "--to", "csl-json", str(tmp_path / "brief-0042.xml")])
+    assert result.exit_code == 0, result.output
+    (item,) = json.loads(result.output)
+    assert item["id"] == "brief-0042"
+    assert item["container-title"] == "Briefe an Anna"

@@ -261,12 +261,13 @@ def init_cmd(folder, force, to_stdout):
 
 # --- transform / cite -------------------------------------------------------
 
-def _with_base_url(options: dict, paths) -> dict:
-    """The project file's base URL as the stylesheets' base-url, unless --param gives one."""
-    if "base-url" not in options:
-        url = load_config(paths, None, False).base_url
-        if url:
-            options["base-url"] = url
+def _with_project(options: dict, paths) -> dict:
+    """The project file's base URL and title as the stylesheets' base-url and edition-title,
+    unless --param gives them."""
+    config = load_config(paths, None, False)
+    for name, value in (("base-url", config.base_url), ("edition-title", config.title)):
+        if value and name not in options:
+            options[name] = value
     return options
 
 
@@ -311,7 +312,7 @@ def transform_cmd(to, paths, out, params, jobs, force, quiet, scheduler):
 
     if to not in formats.FORMATS:
         raise click.BadParameter(f"choose from {', '.join(formats.FORMATS)}", param_hint="--to")
-    options = _with_base_url(_parse_params(params), paths)
+    options = _with_project(_parse_params(params), paths)
     inputs = list(paths) or [str(edition_dir())]
     if out is None and len(inputs) == 1 and Path(inputs[0]).is_file():
         outcome = transform_path(inputs[0], to, options)
@@ -354,7 +355,7 @@ def cite_cmd(doc, fmt, params):
     path = edition_file() if doc is None else find_document(doc)
     if path is None:
         fail(f"no document {doc!r}: give a file path or the xml:id of a document in the edition", 2)
-    options = _with_base_url(_parse_params(params), [path])
+    options = _with_project(_parse_params(params), [path])
     try:
         if fmt in ("bibtex", "biblatex", "ris", "csl-json"):
             text = transform(path, fmt, options)

@@ -215,6 +215,7 @@ def transform(source: str | os.PathLike | Document, to: str, params: Mapping[str
         if reason:
             raise TransformError(Problem(str(doc.path), 0, 0, WARNING, "no-document-text", f"skipped: {reason}"))
     merged: dict[str, object] = {**fmt.params, **{k: str(v) for k, v in (params or {}).items()}}
+    merged.setdefault("document-id", doc.path.stem)  # used only where the TEI has no xml:id
     try:
         if context:
             merged["context"] = context_node(doc)

@@ -24,6 +24,9 @@
   <xsl:param name="base-url" as="xs:string" select="''"/>
   <xsl:param name="context" as="document-node()?" select="()"/>
   <xsl:param name="edition-title" as="xs:string" select="''"/>
+  <!-- The document's name where it has no xml:id (its file name, or the site's page name),
+       for its citation key and URL. -->
+  <xsl:param name="document-id" as="xs:string" select="''"/>
 
   <xsl:key name="te:id" match="*[@xml:id]" use="@xml:id"/>
 
@@ -210,7 +213,7 @@
       $edh/tei:fileDesc/tei:publicationStmt/tei:idno[@type = ('URI', 'URL', 'url', 'uri')],
       $edh/tei:fileDesc/tei:publicationStmt/tei:ptr/@target)[normalize-space()][1] ! normalize-space(.)"/>
     <xsl:variable name="base" select="if ($base = '' or empty($base)) then () else if (ends-with($base, '/')) then $base else $base || '/'"/>
-    <xsl:variable name="id" select="($tei/@xml:id, 'document')[1] ! string(.)"/>
+    <xsl:variable name="id" select="($tei/@xml:id, $document-id[normalize-space()], 'document')[1] ! string(.)"/>
     <xsl:variable name="own-url" select="if ($base-url[normalize-space()] or $is-edition) then ()
       else ($h/tei:fileDesc/tei:publicationStmt/tei:idno[@type = ('URI', 'URL', 'url', 'uri')])[normalize-space()][1] ! te:safe-url(normalize-space(.))"/>
     <te:record type="{$type}" id="{$id}" key="{replace($id, '[^A-Za-z0-9_:\-]', '-')}">
