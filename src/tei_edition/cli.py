@@ -586,5 +586,77 @@ def export_cmif_cmd(paths, out, base_url, url, date, title, editors):
         sys.exit(1)
 
 
+# --- suggest ----------------------------------------------------------------
+
+@main.command("suggest", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one line per place; json: {files, suggestions, counts}, each suggestion with "
+                   "validate's fields plus text and ref (a list when ambiguous).")
+@click.option("--apply", "apply_", is_flag=True,
+              help="Write copies of the files with the suggested markup into -o DIR (mirroring the inputs); "
+                   "ambiguous suggestions are printed, not applied.")
+@click.option("-o", "--out", default=None, metavar="DIR",
+              help="With --apply: the folder for the copies (never an input folder or one inside it).")
+def suggest_cmd(paths, fmt, apply_, out):
+    """Find names from the registers that the text does not tag yet.
+
+    Every name form of a register entry (persName, placeName, orgName, name of
+    persons, places and organisations; title of works; in all their languages)
+    is searched for in the text, as whole words and case-sensitively, the
+    longest form first ("Zhou Enlai" before "Zhou"). The teiHeader, the register
+    entries and the content of names and dates are not searched; an rs is (names
+    nest in it). A form that several entries share is listed with all of them.
+    The registers are those in PATHS and the project file's [registers] files.
+
+    \b
+    Each place is a line FILE:LINE:COL: info: "WORDS" may be POINTER [untagged-mention]
+    (the pointer relative to the file, or #id for an entry in the same file).
+    Exit status: 0 searched (places found or not), 1 a file could not be read or
+    written, 2 usage error.
+
+    \b
+    Examples:
+      tei-edition suggest                                   the bundled edition
+      tei-edition suggest letters/ --format json > todo.json
+      tei-edition suggest letters/ --apply -o tagged/       marked-up copies in tagged/
+    """
+    import json
+    from dataclasses import replace
+
+    from .fsutil import display_path
+    from .suggest import apply, suggest
+
+    if apply_ and not out:
+        fail("--apply needs -o DIR, the folder for the marked-up copies (the inputs are never changed)", 2)
+    if out and not apply_:
+        fail("-o DIR is only for --apply", 2)
+    result = suggest(list(paths) or None)
+    problems = list(result.problems)
+    shown = [s for s in result if not s.applicable] if apply_ else list(result)
+    if fmt == "json":
+        data = result.to_dict()
+        data["suggestions"] = [dict(s.to_dict(), file=display_path(s.file)) for s in shown]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        for s in shown:
+            click.echo(str(replace(s, file=display_path(s.file))))
+    if apply_:
+        written, failed = apply(result, out)
+        problems += failed
+        if any(p.rule == "suggest-output" for p in failed):
+            fail(f"{display_path(out)}: {failed[0].message}", 2)
+    for problem in problems:
+        click.echo(str(replace(problem, file=display_path(problem.file))), err=True)
+    ambiguous = sum(s.ambiguous for s in result)
+    summary = f"{len(result)} untagged mention(s) in {len(result.files)} file(s), {ambiguous} ambiguous"
+    if apply_:
+        summary += (f"; {len(result) - len(shown)} marked up in {len(written)} file(s) written to "
+                    f"{display_path(out)}; the {len(shown)} listed are left as they are")
+    click.echo(summary, err=True)
+    if any(p.severity == "error" for p in problems):
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
