@@ -407,21 +407,29 @@ def test_hostile_text_cannot_break_out_of_script_blocks_or_add_handlers(tmp_path
 
 # --- the command -------------------------------------------------------------------------
 
-def test_build_refuses_an_invalid_edition_and_lists_the_problems(tmp_path):
+def test_build_leaves_out_a_broken_file_reports_beside_the_site_and_strict_refuses(tmp_path):
+    # was: refused unless --force, then a banner on every page; now the edition is built
+    # without the file that is not well-formed, the report goes beside the site, and
+    # --strict is what refuses
     src = tmp_path / "tei"
     copy_edition(src)
     (src / "announcement.xml").write_text("<TEI xmlns='http://www.tei-c.org/ns/1.0'><teiHeader>", encoding="utf-8")
     out = tmp_path / "site"
     runner = CliRunner()
-    result = runner.invoke(main, ["build", str(src), "-o", str(out)])
+    result = runner.invoke(main, ["build", str(src), "-o", str(out), "--strict"])
     assert result.exit_code == 1
-    assert "announcement.xml" in result.output and "--force" in result.output
-    assert not (out / "index.html").exists()
-    result = runner.invoke(main, ["build", str(src), "-o", str(out), "--force"])
+    assert "announcement.xml" in result.output and "--strict" in result.output
+    assert not out.exists() and not (tmp_path / "site.validation.txt").exists()
+    result = runner.invoke(main, ["build", str(src), "-o", str(out)])
     assert result.exit_code == 0, result.output
+    assert "announcement.xml" in result.output and "left out" in result.output
     for path in out.glob("*.html"):
-        banner = parse(path).find(".//div[@class='banner']")
-        assert banner is not None, path.name
+        assert parse(path).find(".//div[@class='banner']") is None, path.name
+    assert not list(out.glob("announcement.*"))
+    report = json.loads((tmp_path / "site.validation.json").read_text(encoding="utf-8"))
+    assert not report["valid"] and any(p["file"].endswith("announcement.xml") for p in report["problems"])
+    assert "announcement.xml" in (tmp_path / "site.validation.txt").read_text(encoding="utf-8")
+    assert not list(out.rglob("*.validation.*"))
 
 
 def test_build_is_stable_and_leaves_no_temporary_files(tmp_path):

@@ -130,7 +130,7 @@ def test_build_help_and_options(tmp_path):
     runner = CliRunner()
     help_text = runner.invoke(main, ["build", "--help"]).output
     assert "-j, --jobs" in help_text and "-q, --quiet" in help_text
-    assert "not about a journal" in " ".join(help_text.split())
+    assert "--strict" in help_text and "--force" not in help_text  # --force: a hidden no-op now
     out = tmp_path / "site"
     quiet = runner.invoke(main, ["build", "-o", str(out), "--force", "-j", "0", "-q"])
     assert quiet.exit_code == 0, quiet.output

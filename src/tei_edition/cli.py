@@ -375,9 +375,10 @@ def cite_cmd(doc, fmt, params):
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=str))
 @click.option("-o", "--out", default="site", show_default=True, type=click.Path(file_okay=False),
               help="Folder to write the site into.")
-@click.option("--force", is_flag=True,
-              help="Build even if the edition does not validate (every page then shows a banner). "
-                   "Unlike transform --force, this is not about a journal: build always rebuilds every page.")
+@click.option("--strict", is_flag=True,
+              help="Refuse to build an edition that does not validate (exit 1, nothing written).")
+@click.option("--force", is_flag=True, hidden=True,
+              help="Accepted for older scripts; an invalid edition is built unless --strict.")
 @click.option("--base-url", default="", metavar="URL",
               help="Public address of the site, for permalinks and citations (e.g. https://example.org/edition); "
                    "default: the project file's [edition] base-url.")
@@ -387,11 +388,15 @@ def cite_cmd(doc, fmt, params):
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress and no closing line; problems are still printed.")
 @scheduler_option("Run the per-document transforms on a Dask cluster sharing this file system")
-def build_cmd(paths, out, force, base_url, jobs, quiet, scheduler):
+def build_cmd(paths, out, strict, force, base_url, jobs, quiet, scheduler):
     """Build the reading edition as a static site (default: the bundled edition into site/).
 
-    Validates first and refuses an invalid edition, listing the problems (exit 1),
-    unless --force. The transforms of each document run in worker processes for a
+    Validates first, by the edition's own rules (as validate does), and prints a
+    summary; the full report goes beside the site, not into it (-o site/ writes
+    site.validation.txt and site.validation.json). A document with errors still gets
+    its page, which says so; --strict refuses an invalid edition instead (exit 1,
+    nothing written). XML files that are not well-formed or not TEI are left out, each
+    named. The transforms of each document run in worker processes for a
     large edition (see --jobs), or on a Dask cluster (see --scheduler). Every file
     is written by this process, so the site is the same either way.
     Open the result with: python -m http.server -d site
@@ -405,7 +410,9 @@ def build_cmd(paths, out, force, base_url, jobs, quiet, scheduler):
     from .batch import BatchError
     from .problems import echo_once
     from .site import build
+    from .site.write import report_paths
 
+    del force  # an accepted no-op: an invalid edition is built unless --strict
     if base_url and not base_url.startswith(("http://", "https://")):
         fail("--base-url must start with http:// or https://", 2)
     base_url = base_url or load_config(paths, None, False).base_url or ""
@@ -415,7 +422,7 @@ def build_cmd(paths, out, force, base_url, jobs, quiet, scheduler):
             step = f"writing {n}/{total} {name}" if total else name
             click.echo(f"\r\033[K{step}", nl=False, err=True)
     try:
-        result = build(list(paths) or None, out, force=force, base_url=base_url, progress=progress,
+        result = build(list(paths) or None, out, strict=strict, base_url=base_url, progress=progress,
                        jobs=jobs, quiet=quiet, scheduler=scheduler)
     except BatchError as exc:  # no Dask, or the scheduler cannot be reached
         if progress:
@@ -427,24 +434,24 @@ def build_cmd(paths, out, force, base_url, jobs, quiet, scheduler):
         fail(f"cannot write the site: {exc.strerror or exc}")
     if progress:
         click.echo("\r\033[K", nl=False, err=True)
-    if not result.built and not result.report.ok and not force:
+    if not result.built and not result.report.ok and strict:
         for problem in result.report.problems:
             click.echo(str(problem), err=True)
-        fail(f"the edition is not valid ({result.report.summary()}); nothing was built. "
-             "Fix the problems above, or use --force to build anyway.")
+        fail(f"the edition is not valid ({result.report.summary()}); nothing was built (--strict).")
     if not result.built:
         fail("; ".join(p.message for p in result.notes if p.rule == "site-write") or "the site was not built")
-    if not result.report.ok:
-        click.echo(f"warning: built from an invalid edition ({result.report.summary()}); "
-                   "every page carries a banner", err=True)
+    if not result.report.ok or (result.report.warnings and not quiet):
+        text_report, json_report = report_paths(result.out)
+        click.echo(f"validation: {result.report.summary()}; the report is in {text_report} and {json_report}"
+                   + ("; the pages of documents with errors say so" if not result.report.ok else ""), err=True)
     echo_once((str(note) for note in result.notes if note.severity == "error" or not quiet),
               lambda line: click.echo(line, err=True))
     if not quiet:
         pages = sum(f.endswith(".html") for f in result.files)
         click.echo(f"built {pages} pages ({len(result.files)} files) in {result.out}/ "
                    f"in {result.seconds:.2f} s; open with: python -m http.server -d {result.out}")
-    if not force and any(note.severity == "error" for note in result.notes):
-        sys.exit(1)  # built, but a document's outputs failed; --force accepts that, as it accepts invalidity
+    if any(note.severity == "error" for note in result.notes):
+        sys.exit(1)  # built, but a document's outputs failed (invalid TEI alone is not that)
 
 
 # --- export -----------------------------------------------------------------

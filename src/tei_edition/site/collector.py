@@ -16,30 +16,40 @@ from typing import Iterable
 from .. import loader
 from ..fsutil import iter_xml_files
 from ..loader import Document
-from ..problems import Problem
+from ..problems import WARNING, Problem
 from .citations import format_citations
-from .documents import document_page, header_date, introduction_html, page_names
-from .entries import register_entries, registers_of
+from .documents import document_page, header_date, introduction_html, own_title, page_names, series_title
+from .entries import edition_entries, registers_of
 from .markup import process_fragment
 from .model import SITE_PAGES, EditionInfo, Mention, SiteData
 from .text import NS, T, XML_LANG, date_attrs, norm, safe_url, text_of
 from .transforms import CITATIONS, run_transforms
 
 
-def load_all(paths: Iterable) -> tuple[list[Document], list[Problem]]:
+def load_all(paths: Iterable, roots: dict | None = None) -> tuple[list[Document], list[Problem]]:
+    """Every XML file under ``paths`` read through the loader, and the problems of those
+    that could not be; ``roots`` (when given) is filled with each document's input root."""
     docs, problems = [], []
-    for path, _root in iter_xml_files(paths):
+    for path, root in iter_xml_files(paths):
         result = loader.try_load(path)
-        if isinstance(result, Problem):
-            problems.append(result)
+        if isinstance(result, Problem):  # not well-formed or not TEI: the validation reports it too
+            problems.append(dataclasses.replace(result, severity=WARNING, rule="site-left-out",
+                                                message=f"left out: {result.message}"))
         else:
             docs.append(result)
+            if roots is not None:
+                roots[result.path] = root
     return docs, problems
 
 
 def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = "",
-            jobs: int | None = None, quiet: bool = False, scheduler=None) -> SiteData:
+            jobs: int | None = None, quiet: bool = False, scheduler=None, config=None,
+            invalid: Iterable[str] = ()) -> SiteData:
     """Read the edition at ``paths`` (default: the bundled one) into ``SiteData``.
+
+    ``config``: the project file's settings (found from ``paths`` when not given): its
+    title names the edition, its folder is the root page names are relative to.
+    ``invalid``: files the validation found errors in; their pages say so.
 
     ``jobs``: worker processes for the per-document transforms (default: the batch
     runner decides, in this process for a small edition; 0 = in this process).
@@ -47,27 +57,38 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
     ``tcp://host:port`` address or a ``distributed.Client``; raises
     :class:`~tei_edition.batch.BatchError` when it cannot be used.
     """
+    from ..config import discover
     from ..edition import classify
+    from ..registers import collect as register_model
     from ..resources import edition_dir
 
     paths = list(paths) if paths else [edition_dir()]
-    docs, notes = load_all(paths)
+    config = config if config is not None else discover(paths)
+    roots: dict = {}
+    docs, notes = load_all(paths, roots)
+    if config.root:
+        roots = dict.fromkeys(roots, config.root)
     by_kind: dict[str, list[Document]] = {"edition": [], "register": [], "document": []}
     for d in docs:
         by_kind[classify(d)].append(d)
-    registers, entries = registers_of([e for reg in by_kind["register"] for e in register_entries(reg)])
+    registers, entries = registers_of(edition_entries(docs))
+    # what the register model finds wrong (the same id disagreeing, an entry without id)
+    notes.extend(register_model(docs).problems)
     documents = by_kind["document"]
-    names = page_names(documents, [*SITE_PAGES, *(r.page.removesuffix(".html") for r in registers)])
-    doc_ids: dict[str, str] = {}  # TEI id or file stem -> page name
+    names = page_names(documents, [*SITE_PAGES, *(r.page.removesuffix(".html") for r in registers)], roots)
+    doc_ids: dict[str, str] = {}  # TEI id, page name or file stem -> page name
     for d in documents:
-        doc_ids.setdefault(d.path.stem, names[d.path])
-        if d.id:
-            doc_ids.setdefault(d.id, names[d.path])
+        for key in (d.id, names[d.path], d.path.stem):
+            if key:
+                doc_ids.setdefault(key, names[d.path])
     index = {e.id: e for e in entries}
     edition = EditionInfo()
     if by_kind["edition"]:
         edition, problems = edition_info(by_kind["edition"][0], index, doc_ids)
         notes.extend(problems)
+    title = config.title or _shared_series(documents) or (edition.title if by_kind["edition"] else "")
+    edition = dataclasses.replace(edition, title=title or edition.title)
+    project = {"edition-title": config.title or ""}
     by_name = {names[d.path]: d for d in documents}
     order = []
     for i in edition.order:
@@ -78,14 +99,18 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
     order += [names[d.path] for d in rest]
     summaries = {doc_ids.get(k, k): v for k, v in edition.summaries}
     outputs, failures = run_transforms([by_name[n] for n in order], base_url, jobs=jobs, quiet=quiet,
-                                       scheduler=scheduler)
+                                       scheduler=scheduler, project=project,
+                                       names={str(d.path): names[d.path] for d in documents})
+    invalid = {str(Path(f).resolve()) for f in invalid}
     pages = []
     for name in order:
         doc = by_name[name]
         notes.extend(failures.get(str(doc.path), ()))
         page, page_notes = document_page(doc, index, doc_ids, summaries.get(name, ""),
                                          base_url=base_url, edition=edition, name=name,
-                                         outputs=outputs.get(str(doc.path)))
+                                         outputs=outputs.get(str(doc.path)), project=project)
+        if str(doc.path.resolve()) in invalid:
+            page = dataclasses.replace(page, invalid=True)
         pages.append(page)
         notes.extend(page_notes)
     # the citations the workers formatted; the rest (a document run here) are formatted now
@@ -99,11 +124,17 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
                     registers)
 
 
+def _shared_series(documents: list[Document]) -> str:
+    """The series title every document names, when they name one and the same."""
+    found = {series_title(d) for d in documents}
+    return found.pop() if len(found) == 1 else ""
+
+
 def edition_info(doc: Document, index: dict, doc_ids: dict) -> tuple[EditionInfo, list[Problem]]:
     """The edition file's header facts, introduction and reading order; and the problems met."""
     r = doc.root
     title = r.xpath("tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title", namespaces=NS)
-    main = next((t for t in title if t.get("type") in (None, "main")), title[0] if title else None)
+    main = own_title(title)
     sub = next((t for t in title if t.get("type") == "sub"), None)
     editors = [text_of(e) for e in r.xpath("tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:editor",
                                            namespaces=NS)]
@@ -132,7 +163,7 @@ def edition_info(doc: Document, index: dict, doc_ids: dict) -> tuple[EditionInfo
             if rest:
                 summaries.append((ident, rest))
     return EditionInfo(
-        title=text_of(main) or "Digital edition", subtitle=text_of(sub),
+        title=(text_of(main) if main is not None else "") or "Digital edition", subtitle=text_of(sub),
         editors=tuple(e for e in editors if e), publisher=text_of(pub.find(f"{T}publisher")) if pub is not None else "",
         version=version, date=date_attrs(date)[0] if date is not None else "",
         licence=text_of(licence), licence_url=safe_url(licence.get("target")) or "" if licence is not None else "",

@@ -22,15 +22,43 @@ LANG_NAMES = {"en": "English", "zh": "Chinese", "ru": "Russian", "ja": "Japanese
               "de": "German"}
 
 
-def page_names(documents: list[Document], reserved: Iterable[str] = SITE_PAGES) -> dict[Path, str]:
-    """Each document's page name: its xml:id (the permalink), unless that would take the
-    name of a site page (``reserved``: the site's own and the registers') or of another
-    document (then prefixed, deterministically)."""
+def page_names(documents: list[Document], reserved: Iterable[str] = SITE_PAGES,
+               roots: dict | None = None) -> dict[Path, str]:
+    """Each document's page name: its xml:id (the permalink), else its path relative to
+    the edition root (``roots``: path -> root; ``02/001.xml`` -> ``02-001``), so files
+    of the same name in two folders get two pages; prefixed (deterministically) where it
+    would take the name of a site page (``reserved``: the site's own and the registers')
+    or of another document."""
     used, out = {r.lower() for r in reserved}, {}
     for d in sorted(documents, key=lambda d: str(d.path)):
-        ident = d.id or d.path.stem
+        ident = d.id or _relative_name(d.path, (roots or {}).get(d.path))
         out[d.path] = free_name(ident if re.fullmatch(r"[A-Za-z0-9_][\w.-]*", ident) else slug(ident), used, "doc")
     return out
+
+
+def _relative_name(path: Path, root) -> str:
+    try:
+        rel = Path(path).resolve().relative_to(Path(root).resolve()) if root else Path(path.name)
+    except ValueError:
+        rel = Path(path.name)
+    return "-".join(rel.with_suffix("").parts)
+
+
+def own_title(titles: list):
+    """A document's own title among its titleStmt's titles: the main or article-level
+    one, else the first that is not a series', a monograph's or a journal's (the rule
+    of xslt/common/metadata.xsl); None when it has none."""
+    for t in titles:
+        if t.get("type") == "main" or t.get("level") == "a":
+            return t
+    return next((t for t in titles if t.get("level") not in ("s", "m", "j")), None)
+
+
+def series_title(doc: Document) -> str:
+    """The series a document names itself part of (titleStmt's level s, or seriesStmt)."""
+    found = doc.root.xpath("tei:teiHeader/tei:fileDesc/tei:titleStmt/tei:title[@level='s']"
+                           "|tei:teiHeader/tei:fileDesc/tei:seriesStmt/tei:title", namespaces=NS)
+    return text_of(found[0]) if found else ""
 
 
 def header_date(doc: Document) -> str:
@@ -128,19 +156,20 @@ def zotero_type_from_tei(doc: Document) -> str:
 
 def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, base_url: str = "",
                   edition: EditionInfo | None = None, name: str | None = None,
-                  outputs: dict | None = None) -> tuple[DocPage, list[Problem]]:
+                  outputs: dict | None = None, project: dict | None = None) -> tuple[DocPage, list[Problem]]:
     """One document's page data; ``outputs``: its transforms' results from
-    :func:`transform_outputs` (run here when not given)."""
+    :func:`transform_outputs` (run here when not given, with ``project``'s parameters)."""
+    project = {**(project or {}), "document-id": name or ""}
     if outputs is None:
-        outputs = transform_outputs(doc, base_url)
+        outputs = transform_outputs(doc, base_url, project)
     ident = name or doc.id or doc.path.stem
     r, notes = doc.root, []
     h = r.find(T + "teiHeader")
     ts = h.find(f"{T}fileDesc/{T}titleStmt") if h is not None else None
     titles = ts.findall(T + "title") if ts is not None else []
-    main = next((t for t in titles if t.get("type") in (None, "main")), titles[0] if titles else None)
+    main = own_title(titles)
     sub = next((t for t in titles if t.get("type") == "sub"), None)
-    title = text_of(main) or ident
+    title = text_of(main) if main is not None and text_of(main) else ident
     authors = _names_of(ts.findall(T + "author")) if ts is not None else []
     sent = h.xpath(".//tei:correspAction[@type='sent']", namespaces=NS) if h is not None else []
     recv = h.xpath(".//tei:correspAction[@type='received']", namespaces=NS) if h is not None else []
@@ -193,7 +222,7 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
     if not dates:
         dates = _tei_dates(doc, ident, body)
 
-    params = meta_params(base_url)
+    params = meta_params(base_url, project)
     csl, problems = csl_item(doc, params, outputs)
     notes.extend(problems)
     z_type = zotero_type_from_tei(doc)

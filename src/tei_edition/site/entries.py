@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Iterable
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -31,6 +32,36 @@ def register_entries(doc: Document) -> list[Entry]:
                 continue  # a bibl cited in a note, an event of a person's life: not entries
             out.append(entry_of(el, kind, parent.get("type") or "" if in_list else ""))
     return out
+
+
+def edition_entries(docs: Iterable[Document]) -> list[Entry]:
+    """Every register entry of the edition, wherever TEI keeps it (register files, a
+    document's ``back``, ``standOff``, ``particDesc``, ``settingDesc``: where
+    :func:`tei_edition.registers.read.entry_elements` looks), one per ``xml:id``.
+    What a later file adds to an entry (names, links, roles, notes) is united with it;
+    its dates, label and coordinates stay those read first, as the register model
+    keeps them (and reports the disagreement)."""
+    from ..registers.read import entry_elements
+
+    merged: dict[str, Entry] = {}
+    for doc in docs:
+        for el, kind, list_type in entry_elements(doc.root):
+            ident = el.get(XML_ID)
+            if not ident:
+                continue  # the register model reports it; nothing can point at it
+            found = entry_of(el, kind, list_type)
+            first = merged.get(ident)
+            merged[ident] = found if first is None or first.kind != kind else _united(first, found)
+    return list(merged.values())
+
+
+def _united(first: Entry, more: Entry) -> Entry:
+    def union(a: tuple, b: tuple) -> tuple:
+        return tuple(dict.fromkeys(a + b))
+    return dataclasses.replace(
+        first, names=union(first.names, more.names), role=union(first.role, more.role),
+        notes=union(first.notes, more.notes), links=union(first.links, more.links),
+        facts=union(first.facts, more.facts), dates=first.dates or more.dates, geo=first.geo or more.geo)
 
 
 def registers_of(entries: list[Entry], taken=SITE_PAGES) -> tuple[tuple[Register, ...], list[Entry]]:

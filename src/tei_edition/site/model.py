@@ -105,6 +105,7 @@ class DocPage:
     xml: bytes = field(repr=False, default=b"")
     csl: dict = field(default_factory=dict, compare=False)
     parties: tuple = ((), ())                 # sender(s), recipient(s): (name, register link)
+    invalid: bool = False                     # the validation found errors in its file
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,10 @@ def zotero_meta(data: SiteData, d: DocPage) -> str:
     return out
 
 
+INVALID_NOTE = ('<p class="invalid-note" role="note">The TEI of this document does not meet the '
+                "edition's rules; what this page shows may be incomplete.</p>\n")
+
+
 def page_document(data: SiteData, i: int) -> list[tuple[str, str | bytes]]:
     d = data.documents[i]
     prev = data.documents[i - 1] if i > 0 else None
@@ -207,7 +211,7 @@ def page_document(data: SiteData, i: int) -> list[tuple[str, str | bytes]]:
 <p class="kicker">Document {i + 1} of {len(data.documents)}</p>
 <h1 id="te-doc-title">{esc(d.title)}</h1>
 {f'<p class="subtitle">{esc(d.subtitle)}</p>' if d.subtitle else ''}
-</header>
+{INVALID_NOTE if d.invalid else ''}</header>
 <div class="doc-layout">
 <section class="reading" aria-label="Reading text" lang="{esc(d.language)}">
 {d.body or '<p class="empty">This document has no text.</p>'}

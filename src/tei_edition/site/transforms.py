@@ -20,29 +20,33 @@ CITATIONS = "citations"  # key of a document's formatted citations among its tra
 READING = ("html", {"fragment": "yes", "standalone": "no"})  # the reading text: html.xsl's <article> only
 
 
-def meta_params(base_url: str) -> dict:
-    # the permalink in citations: {base-url}{xml:id}.html (see xslt/common/metadata.xsl)
-    return {"base-url": base_url.rstrip("/") + "/"} if base_url else {}
+def meta_params(base_url: str, project: dict | None = None) -> dict:
+    """The stylesheets' parameters for a page: the permalink in citations is
+    {base-url}{xml:id or document-id}.html (see xslt/common/metadata.xsl); ``project``
+    adds ``edition-title`` (the citations' container) and ``document-id`` (the page name)."""
+    params = {"base-url": base_url.rstrip("/") + "/"} if base_url else {}
+    params.update((k, v) for k, v in (project or {}).items() if v)
+    return params
 
 
-def site_transforms(base_url: str = "") -> list[tuple[str, dict]]:
+def site_transforms(base_url: str = "", project: dict | None = None) -> list[tuple[str, dict]]:
     """(format, params) of every transform a document page needs: its reading text and
     its downloads (the CSL-JSON download is also the page's citation item)."""
-    meta = meta_params(base_url)
+    meta = meta_params(base_url, project)
     return [READING] + [(fmt, meta) for _e, fmt, _l, _m in DOWNLOADS]
 
 
-def transform_outputs(doc: Document, base_url: str = "") -> dict[str, object] | None:
+def transform_outputs(doc: Document, base_url: str = "", project: dict | None = None) -> dict[str, object] | None:
     """Each site format's output text, or the Problem that stopped it (None: no transform
     module); and under ``CITATIONS`` the page's formatted citations, [(style label, HTML)]:
     citeproc-py takes ~50 ms a document, so it runs here, in the workers."""
     out: dict[str, object] = {}
-    for fmt, params in site_transforms(base_url):
+    for fmt, params in site_transforms(base_url, project):
         result = run_format(doc, fmt, params)
         if result is None:
             return None
         out[fmt] = result
-    item, _problems = csl_item(doc, meta_params(base_url), out)  # document_page reports them
+    item, _problems = csl_item(doc, meta_params(base_url, project), out)  # document_page reports them
     out[CITATIONS] = format_citations([item])[0] if item is not None else []
     return out
 
@@ -71,11 +75,16 @@ class SiteTask(Task):
     name = "transforms"
     extension = None
 
-    def __init__(self, base_url: str = ""):
+    def __init__(self, base_url: str = "", project: dict | None = None, names: dict | None = None):
         self.base_url = base_url or ""
+        self.project = dict(project or {})   # edition-title
+        self.names = dict(names or {})       # path -> page name, given as document-id
 
     def fingerprint(self) -> str:
-        return f"{super().fingerprint()} {self.base_url}"
+        return f"{super().fingerprint()} {self.base_url} {sorted(self.project.items())}"
+
+    def params(self, path: str) -> dict:
+        return {**self.project, "document-id": self.names.get(path, "")}
 
     def warm(self) -> None:
         try:
@@ -88,17 +97,19 @@ class SiteTask(Task):
         doc = loader.parse_bytes(data, path)
         if isinstance(doc, Problem):
             return Outcome.failed([doc])
-        return Outcome.ok(data=transform_outputs(doc, self.base_url))
+        return Outcome.ok(data=transform_outputs(doc, self.base_url, self.params(path)))
 
 
 def run_transforms(documents: list[Document], base_url: str = "", *, jobs: int | None = None,
-                   quiet: bool = False, scheduler=None
-                   ) -> tuple[dict[str, dict | None], dict[str, tuple[Problem, ...]]]:
+                   quiet: bool = False, scheduler=None, project: dict | None = None,
+                   names: dict[str, str] | None = None) -> tuple[dict[str, dict | None], dict[str, tuple[Problem, ...]]]:
     """Every document's transform outputs through the batch runner, keyed by path; and,
     for a document whose run failed as a whole (a worker crashed), the problems why.
 
     ``scheduler`` (an address or a ``distributed.Client``): the transforms run on that
     Dask cluster; the workers only send back text, nothing is written there.
+    ``project``: stylesheet parameters shared by every document (``edition-title``);
+    ``names``: each document's page name by path, handed over as ``document-id``.
     """
     from ..batch import BatchError, FAILED, run
 
@@ -117,7 +128,7 @@ def run_transforms(documents: list[Document], base_url: str = "", *, jobs: int |
     if not job_list:
         return outputs, failures
     try:
-        summary = run(job_list, SiteTask(base_url), None, jobs=jobs, quiet=quiet, scheduler=scheduler,
+        summary = run(job_list, SiteTask(base_url, project, names), None, jobs=jobs, quiet=quiet, scheduler=scheduler,
                       journal=False, on_result=keep)
     except BatchError:
         if scheduler is not None:
@@ -139,7 +150,8 @@ def csl_item(doc: Document, params: dict | None = None,
     """The document's CSL-JSON item from the csl-json transform (None when unavailable);
     ``outputs`` (from :func:`transform_outputs`) must have been made with the same params."""
     if outputs is None:
-        outputs = transform_outputs(doc, (params or {}).get("base-url", ""))
+        params = dict(params or {})
+        outputs = transform_outputs(doc, params.pop("base-url", ""), params)
     if outputs is None:
         return None, []
     text = outputs.get("csl-json")

@@ -82,11 +82,33 @@ class SiteWriteError(Exception):
 
 
 def build(paths: Iterable | None = None, out: str | Path = "site", *, force: bool = False,
-          base_url: str = "", validate: bool = True,
-          progress: Callable[[int, int, str], None] | None = None,
-          jobs: int | None = None, quiet: bool = False, scheduler=None) -> BuildResult:
-    """Validate, then build the site into ``out``; refuse an invalid edition unless ``force``.
+def report_paths(out: str | Path) -> tuple[Path, Path]:
+    """Where the validation report of a site built into ``out`` goes: beside the site,
+    never inside it (``site/`` -> ``site.validation.txt`` and ``site.validation.json``),
+    so publishing the folder does not publish the editors' worklist."""
+    out = Path(out)
+    return out.parent / f"{out.name}.validation.txt", out.parent / f"{out.name}.validation.json"
 
+
+def write_report(report: Report, out: str | Path) -> tuple[Path, Path]:
+    """The full validation report, as text (one problem a line, then the summary) and JSON."""
+    text_path, json_path = report_paths(out)
+    lines = [str(p) for p in report.problems] + [report.summary()]
+    write_atomic(text_path, "\n".join(lines) + "\n")
+    write_atomic(json_path, json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    return text_path, json_path
+
+
+          base_url: str = "", validate: bool = True, strict: bool = False,
+          progress: Callable[[int, int, str], None] | None = None,
+          jobs: int | None = None, quiet: bool = False, scheduler=None, config=None) -> BuildResult:
+    """Validate the edition by its own rules, then build the site into ``out``.
+
+    A document the validation finds errors in still gets its page, which says so; the
+    full report is written beside the site (:func:`report_paths`). ``strict``: refuse
+    an invalid edition (nothing is written). ``force`` is accepted and changes nothing
+    (an invalid edition is built unless ``strict``).
+    ``config``: the project file's settings (found from ``paths`` when not given).
     ``jobs``: worker processes for the per-document transforms (see :func:`collect`);
     ``scheduler``: a Dask cluster for them instead (an address or a ``distributed.Client``;
     every file is still written here, so the site is the same);
@@ -96,21 +118,18 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
     from ..resources import edition_dir
 
     started = time.perf_counter()
+    del force  # kept so older callers keep working
     paths = list(paths) if paths else [edition_dir()]
     out = Path(out)
     if progress:
         progress(0, 0, "validating")
     report = run_validation(paths) if validate else Report.of([], [])
-    if not report.ok and not force:
+    if not report.ok and strict:
         return BuildResult(out, report, False, seconds=time.perf_counter() - started)
-    banner = ""
-    if not report.ok:
-        banner = (f"This edition did not validate ({report.errors} error(s) in "
-                  f"{len(report.files_with_errors())} file(s)); the pages may be wrong or incomplete.")
     if progress:
         progress(0, 0, "reading the edition and running the transforms")
-    data = collect(paths, base_url=base_url or "", banner=banner, jobs=jobs, quiet=quiet,
-                   scheduler=scheduler)
+    data = collect(paths, base_url=base_url or "", jobs=jobs, quiet=quiet, scheduler=scheduler,
+                   config=config, invalid=report.files_with_errors())
     pages = plan(data)
     written = []
     try:
@@ -122,6 +141,8 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
                 write_atomic(_safe_target(out, rel), content)
                 written.append(rel)
     except (SiteWriteError, OSError) as exc:
+        if validate:
+            write_report(report, out)
         problem = Problem(str(out), 1, 1, ERROR, "site-write",
                           str(exc) if isinstance(exc, SiteWriteError) else f"cannot write the site: {exc}")
         return BuildResult(out, report, False, tuple(written), time.perf_counter() - started,
@@ -155,7 +176,8 @@ def _forget_stale(out: Path, written: list[str]) -> None:
 
 
 def run_validation(paths: list) -> Report:
-    """The edition's validation report; well-formedness only when the validator is absent."""
+    """The edition's validation report, by its own rules (the project file, the schemas
+    its documents declare, TEI's); well-formedness only when the validator is absent."""
     try:
         from ..validation import validate
     except ImportError:
