@@ -334,18 +334,6 @@ def test_chronology_holds_every_date_of_the_texts_in_order(site):
     assert any(h.startswith("communique.html") for h in links)
 
 
-def test_search_index_finds_port_arthur_under_its_place_entry(site):
-    page = parse(site / "search.html")
-    block = next(s for s in page.iter("script") if s.get("id") == "te-search-index")
-    index = json.loads(block.text)
-    place = next(p for p in tei_files()["places.xml"].root.iter(f"{{{TEI['tei']}}}place")
-                 if any(norm("".join(n.itertext())) == "Port Arthur" for n in p.findall("tei:placeName", TEI)))
-    hits = [e for e in index if "Port Arthur" in e["n"]]
-    assert hits and hits[0]["u"] == f"places.html#{place.get(XML_ID)}"
-    for word in ("Lushun", "Zhou"):
-        assert any(word.lower() in json.dumps(e, ensure_ascii=False).lower() for e in index)
-
-
 # --- safety ------------------------------------------------------------------------------
 
 def test_every_page_carries_the_csp_and_no_inline_script(site):
@@ -437,11 +425,13 @@ def test_build_is_stable_and_leaves_no_temporary_files(tmp_path):
     out = tmp_path / "site"
     first = runner.invoke(main, ["build", "-o", str(out), "--force", "--base-url", "https://example.org/edition"])
     assert first.exit_code == 0, first.output
-    names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    # Pagefind orders filter values by hash, so its chunk names vary between identical builds
+    names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.relative_to(out).parts[0] != "pagefind")
     pages = {p: p.read_bytes() for p in out.glob("*.html")}
     second = runner.invoke(main, ["build", "-o", str(out), "--force", "--base-url", "https://example.org/edition"])
     assert second.exit_code == 0
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == names
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                  if p.relative_to(out).parts[0] != "pagefind") == names
     assert {p: p.read_bytes() for p in out.glob("*.html")} == pages
     assert not [n for n in names if ".tei-edition-tmp-" in n]
     page = parse(out / "note-zhou.html")

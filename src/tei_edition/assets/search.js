@@ -1,87 +1,138 @@
-/* Client-side search over the index built into search.html at build time.
-   Accents and case are ignored, so "Lushun" also finds "Lüshun"; register entries
-   whose name forms match come first (e.g. "Port Arthur" finds the place Lushun). */
+/* The search page. Normally it asks Pagefind (pagefind/pagefind.js), which downloads only
+   the index chunks and result fragments a query needs. When the build had no Pagefind,
+   the page carries a small index of titles and names (#te-search-index) and searches that.
+   Register entries whose names match the query come first (e.g. "Port Arthur" finds the
+   place Lushun before the letters that mention it). */
 (function () {
   "use strict";
-  var source = document.getElementById("te-search-index");
   var input = document.getElementById("te-q");
   var list = document.getElementById("te-search-results");
   var status = document.getElementById("te-search-status");
-  if (!source || !input || !list) { return; }
-  var hint = status ? status.textContent : "";  // the page names what its registers hold
-  var index;
-  try { index = JSON.parse(source.textContent); } catch (e) { index = []; }
+  if (!input || !list || !status) { return; }
+  var hint = status.textContent;  // the page names what its registers hold
+  var SHOWN = 20;                 // results whose fragments are fetched and shown
+  var inline = document.getElementById("te-search-index");
 
   function fold(s) {
-    return (s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/\s+/g, " ");
+    return (s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/\s+/g, " ").trim();
   }
-  index.forEach(function (entry) {
-    entry.fn = (entry.n || []).map(fold);
-    entry.ft = fold(entry.t);
-    entry.fx = fold(entry.x);
-    entry.all = entry.fn.join(" | ") + " | " + entry.ft + " | " + entry.fx;
-  });
-
-  function snippet(text, phrase, terms) {
-    var f = fold(text);
-    var at = f.indexOf(phrase);
-    if (at < 0) { at = f.indexOf(terms[0]); }
-    if (at < 0) { return text.slice(0, 160); }
-    var start = Math.max(0, at - 70);
-    return (start > 0 ? "…" : "") + text.slice(start, start + 180) + (start + 180 < text.length ? "…" : "");
+  function say(text) { status.textContent = text; }
+  function counted(n, query) {
+    return n + (n === 1 ? " result" : " results") + " for “" + query.trim() + "”.";
   }
-
-  function run(query) {
-    var phrase = fold(query).trim();
-    list.textContent = "";
-    if (!phrase) { status.textContent = hint; return; }
-    var terms = phrase.split(" ");
-    var hits = [];
-    index.forEach(function (entry) {
-      if (!terms.every(function (t) { return entry.all.indexOf(t) >= 0; })) { return; }
-      // exact name > name starting with the query > name containing it > title > text
-      var score = 0;
-      var matchedName = null;
-      entry.fn.forEach(function (n, i) {
-        var s = n === phrase ? 300 : n.indexOf(phrase) === 0 ? 200 : n.indexOf(phrase) >= 0 ? 100 : 0;
-        if (s > score) { score = s; matchedName = entry.n[i]; }
-      });
-      if (entry.ft === phrase) { score = Math.max(score, 250); }
-      else if (entry.ft.indexOf(phrase) >= 0) { score = Math.max(score, 40); }
-      if (entry.fx.indexOf(phrase) >= 0) { score += 10; }
-      if (entry.k !== "Text" && entry.k !== "Document") { score += 5; }
-      hits.push({ e: entry, s: score, name: matchedName });
+  function nameScore(names, title, phrase) {
+    var best = 0;
+    names.concat([title]).forEach(function (n) {
+      var f = fold(n);
+      var s = f === phrase ? 3 : f.indexOf(phrase) === 0 ? 2 : f.indexOf(phrase) >= 0 ? 1 : 0;
+      if (s > best) { best = s; }
     });
-    hits.sort(function (a, b) { return b.s - a.s; });
-    status.textContent = hits.length + (hits.length === 1 ? " result" : " results") + " for “" + query.trim() + "”.";
-    hits.slice(0, 60).forEach(function (h) {
+    return best;
+  }
+  // Pagefind's excerpt is escaped text with <mark> around the hits: rebuild it as nodes
+  var decoder = document.createElement("textarea");
+  function excerptNodes(p, excerpt) {
+    excerpt.split(/(<mark>.*?<\/mark>)/).forEach(function (part) {
+      var marked = part.indexOf("<mark>") === 0;
+      decoder.innerHTML = marked ? part.slice(6, -7) : part;  // RCDATA: decoded, never run
+      var node = document.createTextNode(decoder.value);
+      if (marked) { var m = document.createElement("mark"); m.appendChild(node); p.appendChild(m); }
+      else { p.appendChild(node); }
+    });
+  }
+  function show(hits) {
+    list.textContent = "";
+    hits.forEach(function (h) {
       var li = document.createElement("li");
       var a = document.createElement("a");
-      a.href = h.e.u;
-      a.textContent = h.e.t;
+      a.href = h.url;
+      a.textContent = h.title;
       li.appendChild(a);
       var kind = document.createElement("span");
       kind.className = "result-kind";
-      kind.textContent = " " + h.e.k;
+      kind.textContent = " " + h.kind;
       li.appendChild(kind);
       var p = document.createElement("p");
       p.className = "result-text";
-      if (h.name && fold(h.name) !== h.e.ft) { p.textContent = "Also known as: " + h.name + ". " + (h.e.x || ""); }
-      else { p.textContent = snippet(h.e.x || (h.e.n || []).join(", "), phrase, terms); }
+      if (h.excerpt) { excerptNodes(p, h.excerpt); } else { p.textContent = h.text || ""; }
       li.appendChild(p);
       list.appendChild(li);
     });
   }
 
-  var params = new URLSearchParams(window.location.search);
-  var q = params.get("q") || "";
+  // --- without Pagefind: titles and names carried by the page ---
+  function inlineSearch(query) {
+    var index;
+    try { index = JSON.parse(inline.textContent); } catch (e) { index = []; }
+    var phrase = fold(query);
+    if (!phrase) { list.textContent = ""; say(hint); return; }
+    var terms = phrase.split(" ");
+    var hits = [];
+    index.forEach(function (e) {
+      var all = fold((e.n || []).join(" | ") + " | " + e.t);
+      if (!terms.every(function (t) { return all.indexOf(t) >= 0; })) { return; }
+      var score = nameScore(e.n || [], e.t, phrase) * 10 + (e.k !== "Letter" && e.k !== "Document" ? 1 : 0);
+      hits.push({ url: e.u, title: e.t, kind: e.k, text: (e.n || []).join(", "), s: score });
+    });
+    hits.sort(function (a, b) { return b.s - a.s; });
+    say(counted(hits.length, query));
+    show(hits.slice(0, 60));
+  }
+
+  // --- with Pagefind ---
+  var pagefind = null;
+  function relative(url) {  // Pagefind's URLs start at the site root; the site may live in a subfolder
+    return url.replace(/^\//, "");  // every page sits beside search.html
+  }
+  function pagefindSearch(query) {
+    if (!fold(query)) { list.textContent = ""; say(hint); return Promise.resolve(); }
+    return pagefind.debouncedSearch(query, {}, 200).then(function (search) {
+      if (search === null) { return; }  // a newer query superseded this one
+      var first = search.results.slice(0, SHOWN);
+      return Promise.all(first.map(function (r) { return r.data(); })).then(function (datas) {
+        var phrase = fold(query);
+        var hits = datas.map(function (d, i) {
+          var names = d.meta.names ? d.meta.names.split(" | ") : [];
+          var kind = d.meta.kind || ((d.filters.kind || [""])[0].replace(/^./, function (c) { return c.toUpperCase(); }));
+          return { url: relative(d.meta.url || d.url), title: d.meta.title || d.url, kind: kind, excerpt: d.excerpt,
+                   s: nameScore(names, d.meta.title || "", phrase), i: i };
+        });
+        hits.sort(function (a, b) { return b.s - a.s || a.i - b.i; });
+        say(counted(search.results.length, query));
+        show(hits);
+      });
+    }).catch(function () {
+      say("The search index could not be loaded.");
+    });
+  }
+
+  var q = new URLSearchParams(window.location.search).get("q") || "";
   input.value = q;
   var top = document.getElementById("te-site-q");
   if (top) { top.value = q; }
-  run(q);
-  var timer = null;
-  input.addEventListener("input", function () {
-    clearTimeout(timer);
-    timer = setTimeout(function () { run(input.value); }, 150);
+
+  if (inline) {
+    var timer = null;
+    inlineSearch(q);
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { inlineSearch(input.value); }, 150);
+    });
+    return;
+  }
+  if (window.location.protocol === "file:") {
+    hint = "Search works when the site is served over HTTP (for example with python -m http.server), " +
+      "not when its pages are opened as files: the browser refuses to load the search index from disk.";
+    say(hint);
+    return;
+  }
+  import(new URL("pagefind/pagefind.js", document.baseURI).href).then(function (module) {
+    pagefind = module;
+    return pagefind.options({ excerptLength: 24 }).then(function () {
+      input.addEventListener("input", function () { pagefindSearch(input.value); });
+      return pagefindSearch(q);
+    });
+  }).catch(function () {
+    say("The search index could not be loaded.");
   });
 }());

@@ -12,7 +12,7 @@ from typing import Iterable
 
 from .mapsvg import svg_map
 from .model import DocPage, Entry, Mention, Register, SiteData
-from .search import search_index
+from .search import document_kind, fallback_index
 from .text import esc, format_date, humanise, script_json, slug
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -206,9 +206,9 @@ def page_document(data: SiteData, i: int) -> list[tuple[str, str | bytes]]:
     if nxt:
         pager += f'<li class="next"><a href="{esc(nxt.id)}.html" rel="next">{esc(nxt.title)} →</a></li>'
     pager += "</ul></nav>"
-    body = f"""<article class="document" aria-labelledby="te-doc-title">
+    body = f"""<article class="document" aria-labelledby="te-doc-title" data-pagefind-body data-pagefind-filter="kind:{document_kind(d)}">
 <header class="doc-header">
-<p class="kicker">Document {i + 1} of {len(data.documents)}</p>
+<p class="kicker" data-pagefind-ignore>Document {i + 1} of {len(data.documents)}</p>
 <h1 id="te-doc-title">{esc(d.title)}</h1>
 {f'<p class="subtitle">{esc(d.subtitle)}</p>' if d.subtitle else ''}
 {INVALID_NOTE if d.invalid else ''}</header>
@@ -218,7 +218,7 @@ def page_document(data: SiteData, i: int) -> list[tuple[str, str | bytes]]:
 </section>
 <aside class="doc-aside">
 <section class="metadata" aria-labelledby="te-meta-h"><h2 id="te-meta-h">About this document</h2>{meta}</section>
-<section class="cite" aria-labelledby="te-cite-h"><h2 id="te-cite-h">Cite this</h2>{cites}
+<section class="cite" aria-labelledby="te-cite-h" data-pagefind-ignore="all"><h2 id="te-cite-h">Cite this</h2>{cites}
 <p class="copy-status" role="status" aria-live="polite"></p>
 <h3 class="download-head">Download</h3><ul class="downloads">{dl}</ul></section>
 </aside>
@@ -328,7 +328,9 @@ def page_chronology(data: SiteData) -> str:
     return layout(data, title=f"Chronology — {data.edition.title}", body=body, current="chronology.html")
 
 
-def page_search(data: SiteData) -> str:
+def page_search(data: SiteData, *, inline: bool = False) -> str:
+    """The search page: Pagefind's index under ``pagefind/``, or with ``inline`` (no Pagefind
+    on the build machine) a small index of titles and names in the page itself."""
     nouns = [r.noun.lower() for r in data.registers]
     examples = ": " + ", ".join(f"{'an' if n[:1] in 'aeiou' else 'a'} {n}" for n in nouns) if nouns else ""
     listed = (" The registers list every " + (", ".join(nouns[:-1]) + " and " if len(nouns) > 1 else "")
@@ -343,4 +345,5 @@ def page_search(data: SiteData) -> str:
 <ol id="te-search-results" class="search-results"></ol>
 <noscript><p>Search needs JavaScript.{esc(listed)}</p></noscript>"""
     return layout(data, title=f"Search — {data.edition.title}", body=body, current="search.html",
-                  json_blocks={"te-search-index": search_index(data)}, scripts=("site.js", "search.js"))
+                  json_blocks={"te-search-index": fallback_index(data)} if inline else None,
+                  scripts=("site.js", "search.js"))

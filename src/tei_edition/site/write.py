@@ -20,6 +20,7 @@ from .collector import collect, load_all
 from .mapsvg import svg_map
 from .model import DOWNLOADS, BuildResult, SiteData
 from .pages import page_chronology, page_document, page_index, page_register, page_search
+from .search import index_search
 
 ASSETS = ("site.css", "print.css", "site.js", "search.js", "favicon.svg")
 
@@ -147,8 +148,12 @@ def write_report(report: Report, out: str | Path) -> tuple[Path, Path]:
                           str(exc) if isinstance(exc, SiteWriteError) else f"cannot write the site: {exc}")
         return BuildResult(out, report, False, tuple(written), time.perf_counter() - started,
                            data.notes + (problem,))
+    search_notes = index_search(out, data)
+    if search_notes:  # no Pagefind here: the search page carries a small index of its own
+        write_atomic(out / "search.html", page_search(data, inline=True))
     _forget_stale(out, written)
-    return BuildResult(out, report, True, tuple(written), time.perf_counter() - started, data.notes)
+    return BuildResult(out, report, True, tuple(written), time.perf_counter() - started,
+                       data.notes + search_notes)
 
 
 MANIFEST = ".tei-edition-site.json"

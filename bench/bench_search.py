@@ -1,0 +1,140 @@
+"""What the site's search downloads, measured in headless Chromium on a generated edition.
+
+    python bench/bench_search.py            # 5,000 letters, 5,000 persons
+    python bench/bench_search.py -n 500     # a quicker look
+
+The edition is bench_schemas.py's: each letter keeps its correspondents in ``<back>``,
+and ``registers/persons.xml`` lists every person. The site is built (without
+validation, which is not what is measured here), served by ``http.server``, and the
+search page opened in Chromium; every response's body size is summed, by what it is:
+
+- the search page: HTML, CSS and scripts, and pagefind.js;
+- Pagefind's start-up on the first query: its worker, WebAssembly, entry and metadata;
+- one query for a name: the index chunks and the fragments of the results shown;
+- for comparison, the search page as the inline fallback writes it (titles and names only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import http.server
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "bench"))
+
+from bench_schemas import make_edition, person  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+class _Counting(http.server.SimpleHTTPRequestHandler):
+    """Records (path, bytes) of every file it serves: the server sees the worker's
+    fetches too, which the page's own request events miss."""
+    served: list[tuple[str, int]]
+
+    def log_message(self, *args):
+        pass
+
+    def send_head(self):
+        f = super().send_head()
+        if f is not None and hasattr(f, "fileno"):
+            self.served.append((self.path, os.fstat(f.fileno()).st_size))
+        return f
+
+
+def part(url: str) -> str:
+    """Which row a response belongs to."""
+    name = url.split("?")[0].rsplit("/", 1)[-1]
+    if "/pagefind/" not in url or name == "pagefind.js":
+        return "page"
+    if "/index/" in url or "/filter/" in url:
+        return "index"
+    if "/fragment/" in url:
+        return "fragment"
+    return "startup"
+
+
+def measure(site: Path, query: str) -> dict[str, int]:
+    from playwright.sync_api import sync_playwright
+
+    served: list[tuple[str, int]] = []
+    handler = type("Handler", (_Counting,), {"served": served})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+            page = browser.new_context().new_page()
+            page.goto(base + "search.html")
+            page.wait_for_load_state("networkidle")
+            before = {part(u) for u, _b in served}
+            page.fill("#te-q", query)
+            page.locator("#te-search-status", has_text="results for").wait_for(timeout=60_000)
+            page.wait_for_load_state("networkidle")
+            shown = page.locator("#te-search-results li").count()
+            status = page.inner_text("#te-search-status")
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert before == {"page"}, before  # nothing of the index before the first query
+    sizes = dict.fromkeys(("page", "startup", "index", "fragment"), 0)
+    for url, size in served:
+        sizes[part(url)] += size
+    return {**sizes, "shown": shown, "status": status}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-n", type=int, default=5000, help="letters (default 5,000)")
+    ap.add_argument("--persons", type=int, default=5000, help="register entries (default 5,000)")
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+
+    from tei_edition.site import build, collect
+    from tei_edition.site.pages import page_search
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root, site = Path(tmp) / "edition", Path(tmp) / "site"
+        make_edition(root, args.n, args.persons)
+        started = time.perf_counter()
+        result = build([root], site, validate=False, jobs=args.jobs, quiet=True)
+        seconds = time.perf_counter() - started
+        assert result.built and not [n for n in result.notes if n.rule == "search-index"], result.notes
+        index_bytes = sum(f.stat().st_size for f in (site / "pagefind").rglob("*") if f.is_file())
+        query = person(args.persons // 3)[1]
+        m = measure(site, query)
+        inline = len(page_search(collect([root], quiet=True, jobs=args.jobs), inline=True).encode())
+    kb = lambda b: f"{b / 1024:,.0f} KB"  # noqa: E731
+    first = m["page"] + m["startup"]
+    rows = [
+        ("search page before the first query (HTML, CSS, JS, pagefind.js)", kb(m["page"]), ""),
+        ("+ Pagefind start-up (worker, WebAssembly, entry, metadata)", kb(m["startup"]), ""),
+        ("= the page and what Pagefind loads before answering", kb(first), "≤ 300 KB: " + ("met" if first <= 300 * 1024 else "NOT met")),
+        (f"one query for a name ({query!r}): index chunks", kb(m["index"]), ""),
+        (f"  + fragments of the {m['shown']} results shown", kb(m["fragment"]), ""),
+        ("= the query", kb(m["index"] + m["fragment"]), "≤ 500 KB: " + ("met" if m["index"] + m["fragment"] <= 500 * 1024 else "NOT met")),
+        ("the whole Pagefind folder on disk", kb(index_bytes), ""),
+        ("fallback search page (titles and names inline)", kb(inline), ""),
+    ]
+    print(f"{args.n:,} letters, {args.persons:,} persons in the register; "
+          f"built in {seconds:.0f} s (search index included); {m['status']}")
+    width = max(len(r[0]) for r in rows)
+    print(f"| {'what the browser downloads'.ljust(width)} | bytes | goal |")
+    print(f"|{'-' * (width + 2)}|------:|------|")
+    for what, size, goal in rows:
+        print(f"| {what.ljust(width)} | {size} | {goal} |")
+
+
+if __name__ == "__main__":
+    main()

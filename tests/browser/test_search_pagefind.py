@@ -1,0 +1,111 @@
+"""The search page in headless Chromium, with Pagefind's index and with the inline fallback.
+
+Names are read from the TEI, not copied from the pages. The fixtures (site, server,
+browser, page) are those of test_site_browser.py, so both modules drive Chromium alike.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urljoin
+
+import pytest
+
+from tei_edition import loader
+from tei_edition.resources import edition_dir
+from test_site_browser import (TEI, XML_ID, browser, built_site, norm, page, place_called,  # noqa: F401
+                               site_url)
+
+pytestmark = pytest.mark.browser
+
+
+def results(page) -> list[tuple[str, str]]:
+    """(href, kind) of every result shown."""
+    page.locator("#te-search-results li").first.wait_for()
+    return [(li.locator("a").get_attribute("href"), norm(li.locator(".result-kind").inner_text()))
+            for li in page.locator("#te-search-results li").all()]
+
+
+def letters_naming(ref: str) -> set[str]:
+    """The documents (by file name and xml:id) whose text or header points at the entry ``ref``."""
+    out = set()
+    for path in sorted(edition_dir().glob("*.xml")):
+        root = loader.load(path).root
+        if any(el.get("ref", "").split("#")[-1] == ref for el in root.iter()):
+            out |= {path.stem, root.get(XML_ID) or path.stem}
+    return out
+
+
+def test_pagefind_index_is_used_and_finds_the_place_first(page, site_url, built_site):
+    assert (built_site / "pagefind" / "pagefind.js").is_file()
+    place = place_called("Port Arthur")
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto(urljoin(site_url, "index.html"))
+    page.fill("#te-site-q", "Port Arthur")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"search\.html\?q=Port"))
+    found = results(page)
+    assert found[0][0].endswith(f"places.html#{place}")
+    assert any("/pagefind/" in u for u in fetched)  # the answer came from Pagefind's chunks
+    page.locator("#te-search-results li a").first.click()
+    page.wait_for_url(re.compile(rf"places\.html#{re.escape(place)}$"))
+    assert page.locator(f"article#{place}").is_visible()
+    assert page.errors == [] and page.foreign == []
+
+
+def test_a_persons_name_finds_the_entry_and_the_letters_that_name_them(page, site_url):
+    persons = loader.load(edition_dir() / "persons.xml").root
+    person = next(p for p in persons.iter(f"{{{TEI['tei']}}}person")
+                  if letters_naming(p.get(XML_ID)) and p.find("tei:persName/tei:surname", TEI) is not None)
+    surname = norm("".join(person.find("tei:persName/tei:surname", TEI).itertext()))
+    page.goto(urljoin(site_url, f"search.html?q={quote(surname)}"))
+    found = results(page)
+    entries = [h for h, _k in found if "#" in h and h.split("#")[1] == person.get(XML_ID)]
+    assert entries, (surname, found)
+    kinds = dict(found)
+    assert kinds[entries[0]] == "Person"
+    shown = {h.rsplit("/", 1)[-1].split(".html")[0] for h, k in found if k in ("Letter", "Document")}
+    assert shown & letters_naming(person.get(XML_ID)), (surname, found)
+    page.fill("#te-q", "zzzqxv")
+    page.locator("#te-search-status", has_text="0 results").wait_for()  # no eval: the CSP forbids it
+    assert page.locator("#te-search-results li").count() == 0
+    assert page.errors == []
+
+
+def test_opened_from_disk_the_page_says_search_needs_http(page, built_site):
+    page.goto((built_site / "search.html").as_uri() + "?q=Zhou")
+    page.wait_for_load_state("load")
+    status = page.inner_text("#te-search-status")
+    assert "served over HTTP" in status
+    assert page.locator("#te-search-results li").count() == 0
+    assert page.errors == []
+
+
+@pytest.fixture(scope="module")
+def fallback_site(tmp_path_factory, monkeypatch_module):
+    from tei_edition.site import build, search
+
+    def broken(*_a, **_k):
+        raise search.SearchIndexError("pagefind exited with status 1: simulated")
+    monkeypatch_module.setattr(search, "run_pagefind", broken)
+    out = tmp_path_factory.mktemp("fallback-site") / "site"
+    result = build(None, out, force=True)
+    assert result.built and any(n.rule == "search-index" for n in result.notes)
+    return out
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()
+
+
+def test_without_pagefind_the_inline_index_still_finds_names_even_from_disk(page, fallback_site):
+    place = place_called("Port Arthur")
+    assert not (fallback_site / "pagefind").exists()
+    page.goto((fallback_site / "search.html").as_uri() + "?q=Port%20Arthur")
+    found = results(page)
+    assert found[0][0].endswith(f"places.html#{place}")
+    assert page.errors == []
