@@ -222,3 +222,28 @@ def test_an_xml_file_that_is_not_tei_is_left_out_and_named(tmp_path):
     left = [n for n in result.notes if n.rule == "site-left-out"]
     assert [Path(n.file).name for n in left] == ["catalogue.xml"] and "catalogue" in left[0].message
     assert not (tmp_path / "site" / "catalogue.html").exists()
+
+
+# --- pointers, as validation reads them ------------------------------------------------------
+
+def test_prefixed_pointers_link_to_their_entry_and_a_missing_one_warns_once(sites):
+    site, result = sites["prefixed"]
+    letter = tei(DATA / "prefixed" / "letter.xml")
+    rules = {d.get("ident"): (d.get("matchPattern"), d.get("replacementPattern"))
+             for d in letter.iterfind(".//tei:prefixDef", namespaces=TEI)}
+    ids = {p.get(XML_ID) for p in tei(DATA / "prefixed" / "persons.xml").iter(f"{{{TEI_NS}}}person")}
+    wanted: dict[str, int] = {}
+    for el in letter.iterfind(".//tei:body//tei:persName", namespaces=TEI):
+        prefix, _, value = el.get("ref").partition(":")
+        target = re.sub(rules[prefix][0], rules[prefix][1].replace("$", "\\"), value) if prefix in rules else el.get("ref")
+        wanted[target.split("#")[1]] = wanted.get(target.split("#")[1], 0) + 1
+    page = parse(site / "letter.html")
+    linked = {a.get("href") for a in page.iterfind(".//section[@class='reading']//a[@class='entity']")}
+    assert linked == {f"persons.html#{i}" for i in wanted if i in ids}
+    plain = page.findall(".//section[@class='reading']//span[@class='entity-unknown']")
+    assert len(plain) == sum(n for i, n in wanted.items() if i not in ids)
+    warned = [n for n in result.notes if n.rule == "site-no-entry"]
+    assert sorted(re.match(r"'([^']+)'", n.message).group(1) for n in warned) == sorted(i for i in wanted if i not in ids)
+    for n in warned:  # once per id, however many mentions, at the first of them
+        ident = re.match(r"'([^']+)'", n.message).group(1)
+        assert f"its {wanted[ident]} mention(s)" in n.message and n.line > 1 and n.col > 1

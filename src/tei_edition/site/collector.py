@@ -18,7 +18,8 @@ from ..fsutil import iter_xml_files
 from ..loader import Document
 from ..problems import WARNING, Problem
 from .citations import format_citations
-from .documents import document_page, header_date, introduction_html, own_title, page_names, series_title
+from .documents import (document_page, header_date, introduction_html, own_title, page_names, pointer_resolver,
+                        series_title)
 from .entries import edition_entries, registers_of
 from .markup import process_fragment
 from .model import SITE_PAGES, EditionInfo, Mention, SiteData
@@ -58,7 +59,7 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
     :class:`~tei_edition.batch.BatchError` when it cannot be used.
     """
     from ..config import discover
-    from ..edition import classify
+    from ..edition import Edition, classify
     from ..registers import collect as register_model
     from ..resources import edition_dir
 
@@ -102,13 +103,22 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
                                        scheduler=scheduler, project=project,
                                        names={str(d.path): names[d.path] for d in documents})
     invalid = {str(Path(f).resolve()) for f in invalid}
+    pointers = Edition()
+    for d in docs:
+        pointers.add(d.path, d, roots.get(d.path))
+    known = set(index) | set(doc_ids)
+    unknown: dict[str, list] = {}  # id -> [first document, its resolver, mentions]
     pages = []
     for name in order:
         doc = by_name[name]
         notes.extend(failures.get(str(doc.path), ()))
+        resolve, missed = pointer_resolver(pointers, doc, known)
         page, page_notes = document_page(doc, index, doc_ids, summaries.get(name, ""),
                                          base_url=base_url, edition=edition, name=name,
-                                         outputs=outputs.get(str(doc.path)), project=project)
+                                         outputs=outputs.get(str(doc.path)), project=project,
+                                         resolve=resolve)
+        for ident, n in missed.items():
+            unknown.setdefault(ident, [doc, resolve, 0])[2] += n
         if str(doc.path.resolve()) in invalid:
             page = dataclasses.replace(page, invalid=True)
         pages.append(page)
@@ -120,8 +130,23 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
         for i, c in zip(missing, format_citations([pages[i].csl for i in missing])):
             cites[i] = c
     pages = [dataclasses.replace(p, citations=tuple(c)) for p, c in zip(pages, cites)]
+    notes.extend(_unknown_entry(ident, *found) for ident, found in unknown.items())
     return SiteData(edition, tuple(pages), tuple(entries), banner, base_url.rstrip("/"), tuple(notes),
                     registers)
+
+
+def _unknown_entry(ident: str, doc: Document, resolve, mentions: int) -> Problem:
+    """One warning for every mention of an id that names no entry, at the first pointer."""
+    from ..validation.locate import Locator
+
+    line, col = 1, 1
+    for el in doc.root.iter():
+        tokens = f"{el.get('ref') or ''} {el.get('corresp') or ''}".split() if isinstance(el.tag, str) else ()
+        if any(resolve(t) == ident for t in tokens):
+            line, col = Locator(doc).element(el)
+            break
+    return Problem(str(doc.path), line, col, WARNING, "site-no-entry",
+                   f"'{ident}' names no register entry; its {mentions} mention(s) are shown as plain names")
 
 
 def _shared_series(documents: list[Document]) -> str:

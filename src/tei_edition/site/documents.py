@@ -61,6 +61,30 @@ def series_title(doc: Document) -> str:
     return text_of(found[0]) if found else ""
 
 
+def pointer_resolver(edition, doc: Document, known) -> tuple:
+    """``resolve(pointer) -> id or None`` for the mentions of ``doc``, as validation reads
+    pointers: ``#id``, ``file.xml#id`` (the id: entries are one per id edition-wide),
+    ``file.xml`` (a document), ``prefix:value`` expanded by ``edition`` (an
+    :class:`~tei_edition.edition.Edition` holding ``doc``: its own prefixDefs, then the
+    edition file's). And ``missed``: each id resolved but not ``known``, with how often."""
+    missed: dict[str, int] = {}
+
+    def resolve(token: str) -> str | None:
+        if ":" in token.split("#")[0] and not token.startswith(("http://", "https://")):
+            expanded = edition.expand(token, doc) if edition is not None else None
+            if not expanded:
+                return None  # an undeclared prefix or no matching pattern: validation says so
+            token = expanded
+        if token.startswith(("http://", "https://")):
+            return None
+        file, _, fragment = token.rpartition("#") if "#" in token else (token, "", "")
+        ident = fragment or (Path(file).stem if file.endswith(".xml") else file)
+        if ident and ident not in known and Path(file).stem not in known:  # not a place in a document
+            missed[ident] = missed.get(ident, 0) + 1
+        return ident or None
+    return resolve, missed
+
+
 def header_date(doc: Document) -> str:
     h = doc.root.find(T + "teiHeader")
     for xp in (".//tei:correspAction[@type='sent']/tei:date", ".//tei:creation/tei:date",
@@ -156,7 +180,8 @@ def zotero_type_from_tei(doc: Document) -> str:
 
 def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, base_url: str = "",
                   edition: EditionInfo | None = None, name: str | None = None,
-                  outputs: dict | None = None, project: dict | None = None) -> tuple[DocPage, list[Problem]]:
+                  outputs: dict | None = None, project: dict | None = None,
+                  resolve=None) -> tuple[DocPage, list[Problem]]:
     """One document's page data; ``outputs``: its transforms' results from
     :func:`transform_outputs` (run here when not given, with ``project``'s parameters)."""
     project = {**(project or {}), "document-id": name or ""}
@@ -218,7 +243,7 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
 
     raw, problems = reading_html(doc, outputs)
     notes.extend(problems)
-    body, mentions, dates, blocks = process_fragment(raw, ident, ident, index, doc_ids)
+    body, mentions, dates, blocks = process_fragment(raw, ident, ident, index, doc_ids, resolve)
     if not dates:
         dates = _tei_dates(doc, ident, body)
 

@@ -134,14 +134,16 @@ def _fragment_root(text: str):
     return wrapper
 
 
-def _entity_refs(el) -> list[str]:
+def _entity_refs(el, resolve=None) -> list[str]:
     ref = el.get("data-ref") or el.get("data-refs") or ""
     if not ref and el.tag == "a":
         ref = el.get("href") or ""
+    if resolve is not None:
+        return [i for i in map(resolve, ref.split()) if i]
     return ref_ids(ref) if ("#" in ref or ".xml" in ref) else ref.split()
 
 
-def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: dict):
+def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: dict, resolve=None):
     """Sanitise a reading-text fragment and give it what the site needs.
 
     Returns (html, mentions, dates, blocks): every mention of a register entry or a
@@ -149,6 +151,8 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
     ``data-refs``; nested mentions are folded into the outermost one, because links
     and buttons must not nest; every block holding a mention, a date or text gets
     an id so backlinks, the chronology and search can point at it.
+    ``resolve``: turns one pointer as written (``#id``, ``file.xml#id``, ``prefix:value``)
+    into the id it names, or None (see :func:`.documents.pointer_resolver`).
     """
     root = _fragment_root(text)
     sanitise(root)
@@ -222,7 +226,7 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
     for el in outer:
         refs = []
         for e in [el, *[d for d in el.iterdescendants() if d in entity_els]]:
-            for r in _entity_refs(e):
+            for r in _entity_refs(e, resolve):
                 if r not in refs:
                     refs.append(r)
         for d in el.iterdescendants():
