@@ -247,3 +247,48 @@ def test_prefixed_pointers_link_to_their_entry_and_a_missing_one_warns_once(site
     for n in warned:  # once per id, however many mentions, at the first of them
         ident = re.match(r"'([^']+)'", n.message).group(1)
         assert f"its {wanted[ident]} mention(s)" in n.message and n.line > 1 and n.col > 1
+
+
+# --- letters ---------------------------------------------------------------------------------
+
+def _page_of(target: str) -> str:
+    return tei(DATA / "back" / target.split("#")[0]).get(XML_ID) + ".html"
+
+
+def test_letters_show_their_correspondents_linked_and_follow_correspcontext(sites):
+    site, _ = sites["back"]
+    for src in sorted((DATA / "back").glob("*.xml")):
+        root = tei(src)
+        page = parse(site / f"{root.get(XML_ID)}.html")
+        meta = {norm(dt.text): dd for dt, dd in zip(page.iterfind(".//section[@class='metadata']//dt"),
+                                                     page.iterfind(".//section[@class='metadata']//dd"))}
+        for kind, label in (("sent", "Sender"), ("received", "Addressee")):
+            for who in root.xpath(f"//tei:correspAction[@type='{kind}']/tei:persName", namespaces=TEI):
+                links = {(norm(a.text), a.get("href")) for a in meta[label].iter("a")}
+                assert (norm(who.text), "persons.html" + who.get("ref")) in links
+        for kind, rel in (("prev", "prev"), ("next", "next")):
+            given = root.xpath(f"//tei:correspContext/tei:ref[@type='{kind}']/@target", namespaces=TEI)
+            link = page.find(f".//nav[@class='pager']//a[@rel='{rel}']")
+            if given:
+                assert link is not None and link.get("href") == _page_of(given[0])
+
+
+def test_the_correspondents_page_groups_every_letter_under_each_correspondent(sites):
+    site, _ = sites["back"]
+    expected: dict[str, set[str]] = {}
+    for src in (DATA / "back").glob("*.xml"):
+        root = tei(src)
+        for ref in root.xpath("//tei:correspAction/tei:persName/@ref", namespaces=TEI):
+            expected.setdefault("persons.html" + ref, set()).add(f"{root.get(XML_ID)}.html")
+    page = parse(site / "correspondents.html")
+    shown = {}
+    for section in page.iterfind(".//section[@class='correspondent']"):
+        head = section.find(".//h2/a").get("href")
+        shown[head] = {a.get("href") for a in section.iterfind(".//ul[@class='letters']//a")}
+    assert shown == expected
+    nav = {a.get("href") for a in parse(site / "index.html").iterfind(".//nav[@aria-label='Edition']//a")}
+    assert "correspondents.html" in nav
+    for name in ("novel", "play", "standoff"):  # no correspDesc, no such page
+        other, _ = sites[name]
+        assert not (other / "correspondents.html").exists()
+        assert "correspondents.html" not in {a.get("href") for a in parse(other / "index.html").iter("a")}

@@ -121,6 +121,9 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
             unknown.setdefault(ident, [doc, resolve, 0])[2] += n
         if str(doc.path.resolve()) in invalid:
             page = dataclasses.replace(page, invalid=True)
+        # correspContext's previous and next letter, as page names (where they are in the edition)
+        page = dataclasses.replace(page, context=tuple(doc_ids.get(resolve(t) or "", "") if t else ""
+                                                       for t in page.context))
         pages.append(page)
         notes.extend(page_notes)
     # the citations the workers formatted; the rest (a document run here) are formatted now

@@ -85,6 +85,16 @@ def pointer_resolver(edition, doc: Document, known) -> tuple:
     return resolve, missed
 
 
+def corresp_context(doc: Document) -> tuple[str, str]:
+    """The targets of correspContext's previous and next letter, as written ('' if none)."""
+    found = []
+    for kind in ("prev", "next"):
+        ref = doc.root.xpath(f"tei:teiHeader//tei:correspContext/tei:ref[@type='{kind}']/@target"
+                             f"|tei:teiHeader//tei:correspContext/tei:ptr[@type='{kind}']/@target", namespaces=NS)
+        found.append(str(ref[0]).split()[0] if ref and str(ref[0]).split() else "")
+    return found[0], found[1]
+
+
 def header_date(doc: Document) -> str:
     h = doc.root.find(T + "teiHeader")
     for xp in (".//tei:correspAction[@type='sent']/tei:date", ".//tei:creation/tei:date",
@@ -208,22 +218,29 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
                                        for n in authors)
     recipient = agents(recv)
 
+    def href(el) -> str:
+        """The register link of the first pointer of ``el`` that names an entry, or ''."""
+        for token in (el.get("ref") or "").split():
+            ident = resolve(token) if resolve is not None else next(iter(ref_ids(token)), None)
+            if ident in index:
+                return index[ident].href
+        return ""
+
     def linked(action, fallback) -> tuple[tuple[str, str], ...]:
         """(name, register link or '') for each party, so the panel can link them."""
         els = ([a for a in action[0] if isinstance(a.tag, str) and a.tag in (T + "persName", T + "orgName", T + "name")]
                if action else (ts.findall(f"{T}author/*") if ts is not None and fallback else []))
-        out = []
-        for a in els:
-            ids = [i for i in ref_ids(a.get("ref")) if i in index]
-            out.append((text_of(a), index[ids[0]].href if ids else ""))
-        return tuple(out)
+        return tuple((text_of(a), href(a)) for a in els)
     parties = (linked(sent, True), linked(recv, False))
     date = header_date(doc)
-    place_el = (h.xpath(".//tei:correspAction[@type='sent']/tei:placeName|.//tei:creation/tei:placeName",
-                        namespaces=NS) if h is not None else [])
+    place_el = (h.xpath(".//tei:correspAction[@type='sent']/*[self::tei:placeName or self::tei:settlement]"
+                        "|.//tei:creation/tei:placeName", namespaces=NS) if h is not None else [])
     place = text_of(place_el[0]) if place_el else ""
     if place_el and place_el[0].get("cert") in ("low", "medium"):
         place += " (inferred)"
+    to_el = recv[0].xpath("tei:placeName|tei:settlement", namespaces=NS) if recv else []
+    places = ((place, href(place_el[0]) if place_el else ""),
+              (text_of(to_el[0]), href(to_el[0])) if to_el else ("", ""))
     src = h.xpath(".//tei:sourceDesc//tei:bibl[@type='original']|.//tei:sourceDesc//tei:bibl",
                   namespaces=NS) if h is not None else []
     source_desc = ""
@@ -275,7 +292,8 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
         sender=sender, recipient=recipient, parties=parties, date=date, place=place, source_desc=source_desc,
         orig_languages=tuple(orig), language=csl.get("language") or text_lang, summary=summary,
         zotero_type=z_type, body=body, blocks=tuple(blocks), mentions=tuple(mentions), dates=tuple(dates),
-        citations=tuple(citations), downloads=tuple(downloads), csl=csl,
+        citations=tuple(citations), downloads=tuple(downloads), csl=csl, places=places,
+        corresp=bool(sent or recv), context=corresp_context(doc),
         xml=xml if isinstance(xml, bytes) else b""), notes
 
 

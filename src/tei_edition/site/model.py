@@ -17,7 +17,7 @@ KINDS = {  # TEI entry element -> (the list holding them, their name element, a 
 # A bibl or an event can be anything (a treaty, a charter, a battle): the @type of their
 # list names their register, and their own @type what each one is.
 TYPED_KINDS = ("bibl", "event")
-SITE_PAGES = ("index", "chronology", "search", "assets")  # names no register or document page may take
+SITE_PAGES = ("index", "chronology", "search", "assets", "correspondents")  # names no register or document page may take
 DOWNLOADS = [  # extension, transform format, label, media type
     ("bib", "bibtex", "BibTeX", "application/x-bibtex"),
     ("ris", "ris", "RIS", "application/x-research-info-systems"),
@@ -106,6 +106,9 @@ class DocPage:
     csl: dict = field(default_factory=dict, compare=False)
     parties: tuple = ((), ())                 # sender(s), recipient(s): (name, register link)
     invalid: bool = False                     # the validation found errors in its file
+    places: tuple = (("", ""), ("", ""))      # (name, register link): where sent, where received
+    corresp: bool = False                     # its header has a correspDesc with sender or addressee
+    context: tuple[str, str] = ("", "")       # correspContext's previous and next, as written; then page names
 
 
 @dataclass(frozen=True)

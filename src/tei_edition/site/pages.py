@@ -26,6 +26,7 @@ def layout(data: SiteData, *, title: str, body: str, current: str, head: str = "
     ed = data.edition
     current_attr = ' aria-current="page"'
     tabs = [("index.html", "Documents"), *((r.page, r.title) for r in data.registers),
+            *([("correspondents.html", "Correspondents")] if any(d.corresp for d in data.documents) else []),
             ("chronology.html", "Chronology"), ("search.html", "Search")]
     nav = "".join(
         f'<li><a href="{esc(href)}"{current_attr if href == current else ""}>{esc(label)}</a></li>'
@@ -181,14 +182,20 @@ def page_document(data: SiteData, i: int) -> list[tuple[str, str | bytes]]:
     d = data.documents[i]
     prev = data.documents[i - 1] if i > 0 else None
     nxt = data.documents[i + 1] if i + 1 < len(data.documents) else None
+    by_id = {x.id: x for x in data.documents} if any(d.context) else {}
+    prev, nxt = by_id.get(d.context[0], prev), by_id.get(d.context[1], nxt)  # correspContext first
+    if prev is nxt:  # one way given by correspContext, the other by date: the same letter twice
+        prev, nxt = (prev, None) if d.context[0] else (None, nxt)
 
     def party(items, plain):
         if not items:
             return esc(plain)
         return "; ".join(f'<a href="{esc(href)}">{esc(name)}</a>' if href else esc(name) for name, href in items)
-    meta = _dl([("Date", esc(format_date(d.date))), ("Place", esc(d.place)),
+    meta = _dl([("Date", esc(format_date(d.date))),
+                ("Place", party([d.places[0]] if d.places[0][1] else (), d.place)),
                 ("Sender" if d.recipient else "Issued by", party(d.parties[0], d.sender)),
-                ("Addressee", party(d.parties[1], d.recipient)), ("Source", esc(d.source_desc)),
+                ("Addressee", party(d.parties[1], d.recipient)),
+                ("Received at", party([d.places[1]], "") if d.places[1][0] else ""), ("Source", esc(d.source_desc)),
                 ("Language of the original", esc(", ".join(d.orig_languages))),
                 ("Permalink", f'<a href="{esc(d.id)}.html">{esc((data.base_url + "/") if data.base_url else "")}{esc(d.id)}.html</a>')])
     cites = "".join(

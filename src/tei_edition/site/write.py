@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 from ..fsutil import write_atomic
 from ..problems import ERROR, Problem, Report
 from .collector import collect, load_all
+from .letters import PAGE as CORRESPONDENTS, has_letters, page_correspondents
 from .mapsvg import svg_map
 from .model import DOWNLOADS, BuildResult, SiteData
 from .pages import page_chronology, page_document, page_index, page_register, page_search
@@ -28,6 +29,7 @@ ASSETS = ("site.css", "print.css", "site.js", "search.js", "favicon.svg")
 def plan(data: SiteData) -> list[str]:
     """Every page to render, by name; ``render`` turns each into files."""
     return (["index", "chronology", "search", "assets"] + [f"register:{r.kind}" for r in data.registers]
+            + (["correspondents"] if has_letters(data) else [])
             + [f"document:{i}" for i in range(len(data.documents))])
 
 
@@ -36,6 +38,8 @@ def render(data: SiteData, page: str) -> list[tuple[str, str | bytes]]:
         return [("index.html", page_index(data))]
     if page == "chronology":
         return [("chronology.html", page_chronology(data))]
+    if page == "correspondents":
+        return [(CORRESPONDENTS, page_correspondents(data))]
     if page == "search":
         return [("search.html", page_search(data))]
     if page == "assets":
@@ -82,7 +86,6 @@ class SiteWriteError(Exception):
     """A file of the site cannot be written where it must go (e.g. a planted folder link)."""
 
 
-def build(paths: Iterable | None = None, out: str | Path = "site", *, force: bool = False,
 def report_paths(out: str | Path) -> tuple[Path, Path]:
     """Where the validation report of a site built into ``out`` goes: beside the site,
     never inside it (``site/`` -> ``site.validation.txt`` and ``site.validation.json``),
@@ -100,6 +103,7 @@ def write_report(report: Report, out: str | Path) -> tuple[Path, Path]:
     return text_path, json_path
 
 
+def build(paths: Iterable | None = None, out: str | Path = "site", *, force: bool = False,
           base_url: str = "", validate: bool = True, strict: bool = False,
           progress: Callable[[int, int, str], None] | None = None,
           jobs: int | None = None, quiet: bool = False, scheduler=None, config=None) -> BuildResult:
@@ -118,8 +122,8 @@ def write_report(report: Report, out: str | Path) -> tuple[Path, Path]:
     """
     from ..resources import edition_dir
 
-    started = time.perf_counter()
     del force  # kept so older callers keep working
+    started = time.perf_counter()
     paths = list(paths) if paths else [edition_dir()]
     out = Path(out)
     if progress:
@@ -141,9 +145,9 @@ def write_report(report: Report, out: str | Path) -> tuple[Path, Path]:
             for rel, content in render(data, page):
                 write_atomic(_safe_target(out, rel), content)
                 written.append(rel)
-    except (SiteWriteError, OSError) as exc:
         if validate:
             write_report(report, out)
+    except (SiteWriteError, OSError) as exc:
         problem = Problem(str(out), 1, 1, ERROR, "site-write",
                           str(exc) if isinstance(exc, SiteWriteError) else f"cannot write the site: {exc}")
         return BuildResult(out, report, False, tuple(written), time.perf_counter() - started,
