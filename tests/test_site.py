@@ -491,3 +491,20 @@ def test_building_into_the_edition_folder_never_overwrites_a_source(tmp_path):
     assert {p.name: p.read_bytes() for p in src.glob("*.xml")} == before
     assert sorted(p.name for p in src.iterdir()) == sorted([*before, "tei-edition.toml"])  # nothing written at all
     assert "Traceback" not in result.output
+
+
+def test_the_language_of_the_original_is_the_one_the_citation_item_names(site):
+    from tei_edition.site.documents import LANG_NAMES
+
+    shown = 0
+    for item_file in site.glob("*.json"):
+        items = json.loads(item_file.read_text(encoding="utf-8"))
+        if not (isinstance(items, list) and items and isinstance(items[0], dict) and "type" in items[0]):
+            continue
+        code = (items[0].get("custom") or {}).get("original-language")
+        page = parse(item_file.with_suffix(".html"))
+        rows = {norm(dt.text): norm("".join(dd.itertext())) for dt, dd in
+                zip(page.iterfind(".//section[@class='metadata']//dt"), page.iterfind(".//section[@class='metadata']//dd"))}
+        assert rows.get("Language of the original") == (LANG_NAMES.get(code.split("-")[0], code) if code else None)
+        shown += bool(code)
+    assert shown  # the bundled edition is translated: some pages say from what

@@ -292,3 +292,21 @@ def test_the_correspondents_page_groups_every_letter_under_each_correspondent(si
         other, _ = sites[name]
         assert not (other / "correspondents.html").exists()
         assert "correspondents.html" not in {a.get("href") for a in parse(other / "index.html").iter("a")}
+
+
+# --- the language of the original --------------------------------------------------------------
+
+def test_the_original_language_is_the_citation_items_not_langusage(sites):
+    for name in ("play", "novel", "back"):
+        site, _ = sites[name]
+        for src in (DATA / name).glob("*.xml"):
+            root = tei(src)
+            ident = root.get(XML_ID)
+            item = json.loads((site / f"{ident}.json").read_text(encoding="utf-8"))[0]
+            code = (item.get("custom") or {}).get("original-language")
+            page = parse(site / f"{ident}.html")
+            labels = [norm(dt.text) for dt in page.iterfind(".//section[@class='metadata']//dt")]
+            # a play that says in langUsage it is French is not translated from French
+            assert ("Language of the original" in labels) == bool(code), (name, ident)
+    site, _ = sites["play"]
+    assert tei(DATA / "play" / "play.xml").xpath("//tei:langUsage/tei:language", namespaces=TEI)

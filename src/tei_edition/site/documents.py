@@ -248,10 +248,7 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
         b = src[0]
         parts = [text_of(c) for c in b if isinstance(c.tag, str) and c.tag in (T + "title", T + "date", T + "publisher", T + "pubPlace")]
         source_desc = ", ".join(p for p in parts if p) or text_of(b)
-    langs = h.xpath(".//tei:langUsage/tei:language", namespaces=NS) if h is not None else []
     text_lang = r.get(XML_LANG) or "en"
-    orig = [LANG_NAMES.get(l.get("ident", "").split("-")[0], l.get("ident", "")) for l in langs
-            if l.get("ident", "").split("-")[0] != text_lang.split("-")[0]]
     if not summary and h is not None:
         ab = h.find(f".//{T}abstract")
         summary = text_of(ab) if ab is not None else ""
@@ -274,6 +271,10 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
             authors = [a for a in csl["author"] if isinstance(a, dict)]
     else:
         csl = fallback_csl(ident, title, authors, date, z_type, text_lang)
+    # the original's language as the stylesheets read it (a translation's source), never
+    # langUsage alone: a play in French that says so is not translated from French
+    code = str((csl.get("custom") or {}).get("original-language") or "")
+    orig = [LANG_NAMES.get(code.split("-")[0], code)] if code else []
     if base_url and not csl.get("URL"):
         csl = dict(csl, URL=f"{base_url.rstrip('/')}/{ident}.html")
     citations: list = []  # filled in by collect(), for all documents at once
