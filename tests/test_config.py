@@ -63,8 +63,21 @@ def test_an_unknown_key_is_located(tmp_path):
 
 
 def test_an_unknown_table_is_located(tmp_path):
-    problem = error_of(write(tmp_path, "# comment\n[site]\ntheme = 1\n"))
-    assert (problem.line, problem.col) == (2, 1) and "[site]" in problem.message
+    problem = error_of(write(tmp_path, "# comment\n[theme]\ncolour = 1\n"))
+    assert (problem.line, problem.col) == (2, 1) and "[theme]" in problem.message
+
+
+def test_the_site_keys_name_files_inside_the_edition(tmp_path):
+    (tmp_path / "site" / "templates").mkdir(parents=True)
+    (tmp_path / "site" / "custom.css").write_text("body {}", encoding="utf-8")
+    config = load(write(tmp_path, '[site]\ncss = "site/custom.css"\ntemplates = "site/templates/"\n'))
+    assert config.site_css == (tmp_path / "site" / "custom.css").resolve()
+    assert config.site_templates == (tmp_path / "site" / "templates").resolve()
+    problem = error_of(write(tmp_path, '[site]\n\n  theme = "dark"\n'))
+    assert (problem.line, problem.col) == (3, 3) and "unknown key 'theme'" in problem.message
+    assert "css" in problem.message and "templates" in problem.message
+
+
 
 
 @pytest.mark.parametrize("text, line, words", [
@@ -75,8 +88,16 @@ def test_an_unknown_table_is_located(tmp_path):
     ("[validate]\nschemas = [\"notes.txt\"]\n", 2, ".xsd, .rng"),
     ("[registers]\nfiles = \"persons.xml\"\n", 2, "list of strings"),
     ("[validate]\nunique-ids = \n", 2, "not valid TOML"),
+    ('[site]\ncss = "missing.css"\n', 2, "is not a file"),
+    ('[site]\ncss = "site"\n', 2, "is not a file"),
+    ('[site]\ntemplates = "site/custom.css"\n', 2, "is not a folder"),
+    ('[site]\n# outside\ncss = "../secret.css"\n', 3, "outside the edition"),
+    ('[site]\ncss = 3\n', 2, "must be a path"),
 ])
 def test_bad_values_are_located(tmp_path, text, line, words):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "custom.css").write_text("body {}", encoding="utf-8")
+    (tmp_path.parent / "secret.css").write_text("x", encoding="utf-8")  # a file outside the edition
     problem = error_of(write(tmp_path, text))
     assert problem.line == line and words in problem.message
 

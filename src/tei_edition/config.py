@@ -63,6 +63,8 @@ class Config:
     bare_pointers: str = "warning"          # a pointer that is a bare word, not a URI
     ignore: tuple[str, ...] = ()            # rule ids never reported
     registers: tuple[str, ...] = ()         # glob patterns of register files
+    site_css: Path | None = None            # the edition's style sheet, linked after the site's
+    site_templates: Path | None = None      # a folder of page templates replacing the site's
 
     @property
     def root(self) -> Path | None:
@@ -115,6 +117,7 @@ _KEYS: dict[str, dict[str, str]] = {
                  "fallback": FALLBACKS, "unique-ids": UNIQUE_IDS, "bare-pointers": SEVERITIES,
                  "ignore": "strlist"},
     "registers": {"files": "strlist"},
+    "site": {"css": "file", "templates": "folder"},
 }
 
 
@@ -178,6 +181,8 @@ class _Reader:
             bare_pointers=get("validate.bare-pointers", DEFAULT.bare_pointers),
             ignore=tuple(get("validate.ignore", ())),
             registers=tuple(get("registers.files", ())),
+            site_css=get("site.css"),
+            site_templates=get("site.templates"),
         )
 
     def value(self, section: str, key: str, value, kind):
@@ -196,11 +201,27 @@ class _Reader:
             if kind == "url" and not value.startswith(("http://", "https://")):
                 self.fail(section, key, f"'{key}' must start with http:// or https://, not {value!r}")
             return value
+        if kind in ("file", "folder"):
+            return self.inside(section, key, value, kind)
         if kind == "strlist":
             if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
                 self.fail(section, key, f"'{key}' must be a list of strings, e.g. {key} = [\"a\", \"b\"]")
             return value
         return [self.schema(section, key, item) for item in self.as_list(section, key, value)]
+
+    def inside(self, section: str, key: str, value, kind: str) -> Path:
+        """A file or folder of the edition: relative to the project file, and inside its
+        folder (what the site publishes from it must be the edition's own)."""
+        if not isinstance(value, str) or not value.strip():
+            self.fail(section, key, f"'{key}' must be a path (a non-empty string)")
+        root = self.path.parent.resolve()
+        path = (root / value).resolve()
+        if not path.is_relative_to(root):
+            self.fail(section, key, f"'{key}' = {value!r} leads outside the edition's folder ({root})")
+        exists = path.is_file() if kind == "file" else path.is_dir()
+        if not exists:
+            self.fail(section, key, f"'{key}': {value!r} is not a {kind} ({path})")
+        return path
 
     def as_list(self, section, key, value) -> list:
         if not isinstance(value, list):

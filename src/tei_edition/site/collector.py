@@ -24,6 +24,7 @@ from .entries import edition_entries, registers_of
 from .markup import process_fragment
 from .model import SITE_PAGES, EditionInfo, Mention, SiteData
 from .text import NS, T, XML_LANG, date_attrs, norm, safe_url, text_of
+from .theme import read_theme
 from .transforms import CITATIONS, run_transforms
 
 
@@ -134,8 +135,10 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
             cites[i] = c
     pages = [dataclasses.replace(p, citations=tuple(c)) for p, c in zip(pages, cites)]
     notes.extend(_unknown_entry(ident, *found) for ident, found in unknown.items())
+    theme, problems = read_theme(config)
+    notes.extend(problems)
     return SiteData(edition, tuple(pages), tuple(entries), banner, base_url.rstrip("/"), tuple(notes),
-                    registers)
+                    registers, theme)
 
 
 def _unknown_entry(ident: str, doc: Document, resolve, mentions: int) -> Problem:

@@ -129,6 +129,15 @@ class EditionInfo:
 
 
 @dataclass(frozen=True)
+class Theme:
+    """What an edition gives of its own look: a style sheet linked after ours, and a page
+    frame (``layout.html``, a ``string.Template``) in place of ours."""
+
+    css: bytes = b""
+    layout: str = ""
+
+
+@dataclass(frozen=True)
 class SiteData:
     edition: EditionInfo
     documents: tuple[DocPage, ...]
@@ -137,6 +146,7 @@ class SiteData:
     base_url: str = ""
     notes: tuple[Problem, ...] = ()
     registers: tuple[Register, ...] = ()  # in the order of KINDS, only kinds the edition has
+    theme: Theme = Theme()
 
     def register(self, kind: str) -> Register:
         return next(r for r in self.registers if r.kind == kind)

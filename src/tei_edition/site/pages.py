@@ -8,6 +8,7 @@ or style; client data travels in ``<script type="application/json">``).
 from __future__ import annotations
 
 import unicodedata
+from string import Template
 from typing import Iterable
 
 from .mapsvg import svg_map
@@ -40,39 +41,54 @@ def layout(data: SiteData, *, title: str, body: str, current: str, head: str = "
     licence = (f'<a href="{esc(ed.licence_url)}" rel="license">{esc(ed.licence)}</a>' if ed.licence_url
                else esc(ed.licence))
     version = f" · version {esc(ed.version)}" if ed.version else ""
-    return f"""<!DOCTYPE html>
-<html lang="{esc(lang or ed.lang)}">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{esc(title)}</title>{canonical}
+    custom = '\n<link rel="stylesheet" href="assets/custom.css">' if data.theme.css else ""
+    parts = {
+        "lang": esc(lang or ed.lang), "csp": CSP, "title": esc(title), "edition_title": esc(ed.title),
+        "head": f"""{canonical}
 <link rel="icon" href="assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="assets/site.css">
-<link rel="stylesheet" href="assets/print.css" media="print">{head}{script_tags}
-</head>
-<body>
-<a class="skip" href="#te-main">Skip to content</a>
-{banner}<header class="site">
-<p class="site-title"><a href="index.html">{esc(ed.title)}</a></p>
-<nav aria-label="Edition"><ul>{nav}</ul></nav>
-<form class="site-search" role="search" action="search.html" method="get">
+<link rel="stylesheet" href="assets/print.css" media="print">{custom}{head}{script_tags}""",
+        "banner": banner, "nav": nav, "main": body, "data": blocks,
+        "search": """<form class="site-search" role="search" action="search.html" method="get">
 <label for="te-site-q">Search the edition</label>
 <input id="te-site-q" name="q" type="search" autocomplete="off" placeholder="Search the edition">
 <button type="submit">Search</button>
-</form>
-</header>
+</form>""",
+        "footer_text": f"""{esc(ed.title)}{version}. Edited by {esc(", ".join(ed.editors) or ed.publisher)}; \
+published by {esc(ed.publisher)}.
+Licence: {licence}.""",
+    }
+    parts["header"] = f"""<header class="site">
+<p class="site-title"><a href="index.html">{parts["edition_title"]}</a></p>
+<nav aria-label="Edition"><ul>{nav}</ul></nav>
+{parts["search"]}
+</header>"""
+    parts["footer"] = f'<footer class="site">\n<p>{parts["footer_text"]}</p>\n</footer>'
+    frame = Template(data.theme.layout) if data.theme.layout else LAYOUT
+    return frame.safe_substitute(parts)  # values go in as they are: a $ in the text stays text
+
+
+# The frame of every page. An edition's own templates/layout.html replaces it and may use
+# the same placeholders (README, "Theming"); values are HTML, already escaped.
+LAYOUT = Template("""<!DOCTYPE html>
+<html lang="$lang">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="$csp">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>$title</title>$head
+</head>
+<body>
+<a class="skip" href="#te-main">Skip to content</a>
+$banner$header
 <main id="te-main" tabindex="-1">
-{body}
+$main
 </main>
-<footer class="site">
-<p>{esc(ed.title)}{version}. Edited by {esc(", ".join(ed.editors) or ed.publisher)}; published by {esc(ed.publisher)}.
-Licence: {licence}.</p>
-</footer>{blocks}
+$footer$data
 </body>
 </html>
-"""
+""")
 
 
 def entity_data(data: SiteData, ids: Iterable[str]) -> dict:

@@ -44,7 +44,8 @@ def render(data: SiteData, page: str) -> list[tuple[str, str | bytes]]:
         return [("search.html", page_search(data))]
     if page == "assets":
         folder = _resources.files("tei_edition") / "assets"
-        return [(f"assets/{name}", (folder / name).read_bytes()) for name in ASSETS]
+        own = [("assets/custom.css", data.theme.css)] if data.theme.css else []  # linked after ours
+        return [(f"assets/{name}", (folder / name).read_bytes()) for name in ASSETS] + own
     kind, _, arg = page.partition(":")
     if kind == "register":
         register = data.register(arg)
