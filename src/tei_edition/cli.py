@@ -665,5 +665,43 @@ def suggest_cmd(paths, fmt, apply_, out):
         sys.exit(1)
 
 
+# --- serve ------------------------------------------------------------------
+
+@main.command("serve", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=str))
+@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to serve on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default is this machine only. Another address "
+                   "publishes the edition to the network.")
+@click.option("--base-url", default="", metavar="URL", help="As for build (default: the project file's).")
+def serve_cmd(paths, port, host, base_url):
+    """Build the edition, serve it, and rebuild it as you edit.
+
+    The site is built into a temporary folder and served at
+    http://127.0.0.1:PORT/. The edition's *.xml files and its project file are
+    watched: on every save the site is rebuilt and open pages reload. An edit
+    that breaks the edition shows its problems at the foot of the page; the
+    server keeps running. Ctrl-C stops it (exit 130) and removes the temporary
+    folder.
+
+    \b
+    Examples:
+      tei-edition serve                    the bundled edition on http://127.0.0.1:8000/
+      tei-edition serve letters/ -p 8001   another edition, another port
+    """
+    from .serve import serve
+
+    base_url = base_url or load_config(paths, None, False).base_url or ""
+    try:
+        serve(list(paths) or None, host=host, port=port, base_url=base_url,
+              log=lambda message: click.echo(f"tei-edition: {message}", err=True))
+    except OSError as exc:
+        fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}", 2)
+    except KeyboardInterrupt:
+        click.echo("tei-edition: stopped", err=True)
+        sys.exit(130)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
