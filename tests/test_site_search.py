@@ -158,3 +158,19 @@ def test_an_entry_stub_carries_its_names_link_and_kind_whatever_they_contain(lab
     if other != label:
         assert " ".join(other.split()) in text_of(metas["names"])
     assert html.get("lang") == "en"
+
+
+@settings(max_examples=80, deadline=None)
+@given(langs=st.lists(st.sampled_from(["it", "it-IT", "la", "en", "EN-gb", "fr", ""]), max_size=12),
+       edition=st.sampled_from(["en", "de-AT", ""]))
+def test_the_index_is_stemmed_in_the_language_of_most_documents(langs, edition):
+    from types import SimpleNamespace
+
+    data = SimpleNamespace(documents=[SimpleNamespace(language=x) for x in langs],
+                           edition=SimpleNamespace(lang=edition))
+    got = search.index_language(data)
+    primary = [x.split("-")[0].lower() for x in langs if x]
+    if primary:
+        assert primary.count(got) == max(primary.count(x) for x in primary)
+    else:
+        assert got == ((edition.split("-")[0].lower()) or "en")

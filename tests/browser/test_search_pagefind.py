@@ -6,15 +6,18 @@ browser, page) are those of test_site_browser.py, so both modules drive Chromium
 
 from __future__ import annotations
 
+import functools
+import http.server
 import re
+import threading
 from urllib.parse import quote, urljoin
 
 import pytest
 
 from tei_edition import loader
 from tei_edition.resources import edition_dir
-from test_site_browser import (TEI, XML_ID, browser, built_site, norm, page, place_called,  # noqa: F401
-                               site_url)
+from test_site_browser import (TEI, XML_ID, _Quiet, browser, built_site, norm, page,  # noqa: F401
+                               place_called, site_url)
 
 pytestmark = pytest.mark.browser
 
@@ -71,6 +74,45 @@ def test_a_persons_name_finds_the_entry_and_the_letters_that_name_them(page, sit
     page.locator("#te-search-status", has_text="0 results").wait_for()  # no eval: the CSP forbids it
     assert page.locator("#te-search-results li").count() == 0
     assert page.errors == []
+
+
+@pytest.fixture(scope="module")
+def italian_site(tmp_path_factory):
+    """The bundled edition with its documents in Italian, its edition file still in English."""
+    from editions import copy_edition
+    from tei_edition.site import build
+
+    root = tmp_path_factory.mktemp("italian")
+    src = copy_edition(root / "tei")
+    for path in src.glob("*.xml"):
+        if path.name != "edition.xml":
+            text = path.read_text(encoding="utf-8")
+            text = text.replace('xml:lang="en"', 'xml:lang="it"')
+            path.write_text(text.replace('ident="en" usage="100"', 'ident="it" usage="100"'), encoding="utf-8")
+    out = root / "site"
+    assert build([src], out).built
+    return out
+
+
+def test_letters_in_another_language_are_found_from_the_search_page(browser, italian_site):
+    """Pagefind picks the index by the search page's lang; the one index is Italian here."""
+    handler = functools.partial(_Quiet, directory=str(italian_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context()
+    try:
+        pg = context.new_page()
+        wasm = []
+        pg.on("request", lambda r: wasm.append(r.url.rsplit("/", 1)[-1]) if ".pagefind" in r.url else None)
+        pg.goto(f"http://127.0.0.1:{server.server_address[1]}/search.html?q=Port%20Arthur")
+        assert pg.get_attribute("html", "lang") == "en"
+        found = results(pg)
+        assert found[0][0] == f"places.html#{place_called('Port Arthur')}"
+        assert "wasm.it.pagefind" in wasm  # queries are stemmed as the texts were
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
 
 
 def test_opened_from_disk_the_page_says_search_needs_http(page, built_site):

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from ..problems import WARNING, Problem
@@ -53,9 +54,13 @@ def entry_page(e: Entry, language: str) -> str:
 
 
 def index_language(data: SiteData) -> str:
-    """The one language the index is stemmed in: the edition's (Pagefind searches only the
-    index of the search page's language, so one index per language would hide letters)."""
-    return (data.edition.lang or "en").split("-")[0].lower() or "en"
+    """The one language the index is stemmed in: that of most documents, else the edition's.
+
+    One index, not one per page's language: Pagefind searches only the index that matches
+    the search page's ``lang`` (or else its largest), so other languages' letters would
+    never be found. Query words are stemmed in the same language as the texts."""
+    langs = Counter(d.language.split("-")[0].lower() for d in data.documents if d.language)
+    return (langs.most_common(1)[0][0] if langs else (data.edition.lang or "en").split("-")[0].lower()) or "en"
 
 
 def _stage(out: Path, stage: Path, data: SiteData, language: str) -> None:
