@@ -54,3 +54,15 @@ def test_a_built_site_names_no_machine_path(tmp_path):
     result = CliRunner().invoke(main, ["build", str(src), "-o", str(out), "-q"])
     assert result.exit_code == 0, result.output
     assert leaks(out, machine_strings(tmp_path, src)) == []
+
+
+def test_register_exports_name_their_sources_relatively(tmp_path):
+    src = copy_edition(tmp_path / "work" / "tei")
+    out = tmp_path / "exports"
+    out.mkdir()
+    for fmt in ("csv", "json", "geojson"):
+        result = CliRunner().invoke(main, ["export", "registers", str(src), "--format", fmt,
+                                           "-o", str(out / f"registers.{fmt}")])
+        assert result.exit_code == 0, result.output
+    assert "persons.xml:" in (out / "registers.csv").read_text(encoding="utf-8")
+    assert leaks(out, machine_strings(tmp_path, src)) == []

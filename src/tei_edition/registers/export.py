@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import os
+from pathlib import Path
 from typing import Callable, TextIO
 
 from ..fsutil import write_atomic
@@ -34,8 +35,19 @@ def _uris(entry: Entry) -> list[str]:
     return list(dict.fromkeys(a.uri for a in entry.authorities if a.uri))
 
 
-def entry_record(entry: Entry) -> dict:
-    """Everything the model knows about an entry, as JSON values."""
+def _relative(registers: Registers):
+    """Source files relative to the folder all of them share: an export is published,
+    and must name nothing of the machine that made it (no absolute path)."""
+    folders = [os.path.dirname(os.path.abspath(f)) for f in registers.files]
+    try:
+        root = os.path.commonpath(folders) if folders else ""
+    except ValueError:  # different drives
+        root = ""
+    return lambda f: Path(os.path.relpath(f, root)).as_posix() if root else Path(f).name
+
+
+def entry_record(entry: Entry, where=lambda f: f) -> dict:
+    """Everything the model knows about an entry, as JSON values (``where`` names a source file)."""
     return {
         "id": entry.id, "kind": entry.kind, "subkind": entry.subkind, "label": entry.label,
         "names": {lang: list(forms) for lang, forms in entry.names_by_lang().items()},
@@ -47,7 +59,7 @@ def entry_record(entry: Entry) -> dict:
         "coordinates": [{"lat": p.lat, "long": p.long} for p in entry.coordinates],
         "mentions": entry.mentions,
         "notes": list(entry.notes),
-        "sources": [{"file": f, "line": line} for f, line in entry.sources],
+        "sources": [{"file": where(f), "line": line} for f, line in entry.sources],
     }
 
 
@@ -61,6 +73,7 @@ def csv_text(registers: Registers) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
+    where = _relative(registers)
     for e in registers:
         by_lang = e.names_by_lang()
         first = e.coordinates[0] if e.coordinates else None
@@ -71,12 +84,13 @@ def csv_text(registers: Registers) -> str:
             + [first.lat if first else "", first.long if first else "",
                "; ".join(f"{p.lat} {p.long}" for p in e.coordinates),
                " ".join(_uris(e)), _SEP.join(f"{a.type}:{a.value}" if a.type else a.value for a in e.authorities),
-               e.mentions, _SEP.join(e.notes), _SEP.join(f"{f}:{line}" for f, line in e.sources)])
+               e.mentions, _SEP.join(e.notes), _SEP.join(f"{where(f)}:{line}" for f, line in e.sources)])
     return out.getvalue()
 
 
 def json_text(registers: Registers) -> str:
-    return json.dumps({"entries": [entry_record(e) for e in registers]}, ensure_ascii=False, indent=1) + "\n"
+    where = _relative(registers)
+    return json.dumps({"entries": [entry_record(e, where) for e in registers]}, ensure_ascii=False, indent=1) + "\n"
 
 
 def geojson_text(registers: Registers) -> str:
