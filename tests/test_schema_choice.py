@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -198,3 +199,16 @@ def test_the_tei_all_fallback_runs_teis_own_embedded_constraints(tmp_path):
     assert problem.rule.startswith("tei_all-att.datable.w3c")
     assert "cannot be used with any other att.datable.w3c attributes" in problem.message
     assert problem.xpath == "/TEI/text/body/p[2]/date"
+
+
+def test_a_schema_that_does_not_compile_is_one_error_across_batch_chunks(tmp_path, monkeypatch):
+    from tei_edition import batch
+
+    monkeypatch.setattr(batch.ValidateTask, "chunk_max", 3)
+    broken = tmp_path / "broken.xsd"
+    broken.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">\n'
+                      '  <xs:element name="TEI" type="nothing:here"/>\n</xs:schema>\n', encoding="utf-8")
+    letters(tmp_path / "tei", 8)
+    summary = batch.run_validate([tmp_path / "tei"], [broken], jobs=0, quiet=True)
+    (schema,) = [p for p in summary.report().problems if p.rule == "schema-invalid"]
+    assert re.search(r"; 8 file\(s\) not checked against it \(letter-0\.xml, [^()]* and \d more\)", schema.message)

@@ -1220,31 +1220,52 @@ def run_validate(inputs=None, schemas=None, jobs: int | None = None, quiet: bool
                    sources=tuple(sorted(status)))
 
 
-_DECLARED = re.compile(r"; declared by (?:this file|this file and (\d+) more)(, .*)$")
+_DECLARED = re.compile(r"; declared by (?:this file|this file and (?P<more>\d+) more)(?P<tail>, .*)$")
+_UNCHECKED = re.compile(r"; (?P<n>\d+) file\(s\) not checked against it \((?P<names>[^()]*?)(?: and \d+ more)?\)"
+                        r"(?P<tail>, only by .*)$")
+
+
+def _counted(p: Problem):
+    """``(stem, files counted, match)`` for a problem that each chunk reports once with a count of
+    files: an unusable declared schema, or a schema that does not compile."""
+    m = _DECLARED.search(p.message)
+    if m:
+        return p.message[:m.start()], 1 + int(m.group("more") or 0), m
+    m = _UNCHECKED.search(p.message)
+    if m:
+        return p.message[:m.start()], int(m.group("n")), m
+    return None
+
+
+def _recount(stem: str, total: int, m: re.Match) -> str:
+    if m.re is _DECLARED:
+        files = "this file" if total == 1 else f"this file and {total - 1} more"
+        return f"{stem}; declared by {files}{m.group('tail')}"
+    names = m.group("names").split(", ")[:3]
+    more = f" and {total - len(names)} more" if total > len(names) else ""
+    return f"{stem}; {total} file(s) not checked against it ({', '.join(names)}{more}){m.group('tail')}"
 
 
 def _declarations_once(results: list[Result], order: list[str]) -> list[Result]:
-    """Each chunk reports an unusable declared schema once; across chunks, keep it once
-    too: on the first file in run order, counting every file that declares it."""
+    """Each chunk reports an unusable schema once; across chunks, keep it once too: on the
+    first file in run order, counting every file of every chunk."""
     rank = {source: i for i, source in enumerate(order)}
-    found: dict[tuple[str, str], list[tuple[int, Problem]]] = {}
+    found: dict[tuple, list[tuple[int, Problem, re.Match]]] = {}
     for result in results:
         for p in result.problems:
-            m = _DECLARED.search(p.message)
-            if m:
-                found.setdefault((p.rule, p.message[:m.start()]), []).append((1 + int(m.group(1) or 0), p))
+            counted = _counted(p)
+            if counted:
+                stem, n, m = counted
+                found.setdefault((p.rule, stem), []).append((n, p, m))
     if not any(len(places) > 1 for places in found.values()):
         return results
     keep: dict[Problem, Problem] = {}
     drop: set[Problem] = set()
     for (_rule, stem), places in found.items():
         places.sort(key=lambda item: rank.get(item[1].file, len(rank)))
-        total = sum(n for n, _ in places)
-        first = places[0][1]
-        tail = _DECLARED.search(first.message).group(2)
-        files = "this file" if total == 1 else f"this file and {total - 1} more"
-        keep[first] = dataclasses.replace(first, message=f"{stem}; declared by {files}{tail}")
-        drop.update(p for _, p in places[1:])
+        first, m = places[0][1], places[0][2]
+        keep[first] = dataclasses.replace(first, message=_recount(stem, sum(n for n, _, _ in places), m))
+        drop.update(p for _, p, _ in places[1:])
     return [Result(r.job, r.status, tuple(keep.get(p, p) for p in r.problems if p not in drop), r.note)
             for r in results]
 

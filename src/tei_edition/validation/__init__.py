@@ -122,11 +122,11 @@ def _validate(paths, schemas, *, xml_model, engine, progress, roots, ids, config
     for ref in sorted(plan, key=lambda r: (order[r.kind], str(r.path), r.phase or "")):
         group = plan[ref]
         if ref.kind == "rng":
-            found = rng.check_many(group, ref.path, engine=engine, progress=progress,
-                                   locators={d.path: locator_for(d) for d in group})
+            checked = rng.check_many(group, ref.path, engine=engine, progress=progress,
+                                     locators={d.path: locator_for(d) for d in group})
             mine = {str(d.path) for d in group}
-            broken = [p for p in found if p.file not in mine]  # the schema's own errors
-            grammar.extend(p for p in found if p.file in mine)
+            broken = [p for p in checked if p.file not in mine]  # the schema's own errors
+            grammar.extend(p for p in checked if p.file in mine)
             problems.extend(_unusable(p, group) for p in broken[:1])
             continue
         compiled = (xsd.compiled(ref.path) if ref.kind == "xsd"  # once per call, not a stat per document
