@@ -87,10 +87,12 @@
   function pagefindSearch(query) {
     if (!fold(query)) { list.textContent = ""; say(hint); return Promise.resolve(); }
     return pagefind.debouncedSearch(query, {}, 200).then(function (search) {
-      if (search === null) { return; }  // a newer query superseded this one
+      // a newer query superseded this one, or the field was cleared meanwhile
+      if (search === null || fold(input.value) !== fold(query)) { return; }
       var first = search.results.slice(0, SHOWN);
       return Promise.all(first.map(function (r) { return r.data(); })).then(function (datas) {
         var phrase = fold(query);
+        if (fold(input.value) !== phrase) { return; }
         var hits = datas.map(function (d, i) {
           var names = d.meta.names ? d.meta.names.split(" | ") : [];
           var kind = d.meta.kind || ((d.filters.kind || [""])[0].replace(/^./, function (c) { return c.toUpperCase(); }));
