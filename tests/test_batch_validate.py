@@ -39,8 +39,14 @@ def pool_calls(request, monkeypatch):
     monkeypatch.setattr(batch, "_execute_local", spy)
     if request.param == "with workers":
         monkeypatch.setattr(batch, "WORKER_START_SECONDS", 0.0)
+        monkeypatch.setattr(batch.ValidateTask, "chunk_min", 1)  # several chunks from a small corpus
     yield calls
     assert bool(calls) == (request.param == "with workers")
+
+
+def test_validate_chunks_never_shrink_below_a_jing_start_worth_of_files():
+    chunks = batch._chunked(list(range(725)), 2, batch.ValidateTask.chunk_max, batch.ValidateTask.chunk_min)
+    assert sum(map(len, chunks)) == 725 and min(map(len, chunks[:-1])) >= 100
 
 
 def test_a_small_run_starts_no_worker_process(tmp_path, monkeypatch):
@@ -54,6 +60,7 @@ def test_a_small_run_starts_no_worker_process(tmp_path, monkeypatch):
 def test_workers_join_this_process_when_the_rest_is_long(tmp_path, monkeypatch):
     make_corpus(tmp_path / "src", 40)
     monkeypatch.setattr(batch, "WORKER_START_SECONDS", 0.0)
+    monkeypatch.setattr(batch.ValidateTask, "chunk_min", 1)
     started = []
     real = batch._execute_local
     monkeypatch.setattr(batch, "_execute_local", lambda task, items, workers, *a, **k: (

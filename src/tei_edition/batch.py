@@ -205,6 +205,7 @@ class Task:
     # reads its files itself and keeps no journal (validate).
     reads_input = True
     chunk_max = CHUNK_MAX  # the largest chunk; larger for a task whose every call has a fixed cost
+    chunk_min = 1  # the smallest chunk that guided scheduling shrinks to
 
     def fingerprint(self) -> str:
         """Everything besides the input file that decides the result (stylesheets, params...)."""
@@ -336,8 +337,12 @@ class ValidateTask(Task):
 
     name = "validate"
     extension = None
-    parent_helps = True  # lxml and Python only
+    parent_helps = True  # lxml, Python, Saxon for xslt2 Schematron, and jing in a process of its own
     chunk_max = 200  # each validate() call costs ~10 ms of its own (registers, schemas, report)
+    # and one that checks RELAX NG starts jing, a JVM of about a second (tei_all, every foreign
+    # edition's fallback): chunks shrinking to a few files each started one (725 letters: 46 s with
+    # --jobs 2, against 11 s in one process)
+    chunk_min = 100
     reads_input = False  # validate() reads the chunk's files (and the registers) itself
 
     def __init__(self, schemas: Sequence[str] | None = None, options: dict | None = None,
@@ -708,12 +713,13 @@ class _Stop:
         return False
 
 
-def _chunked(items: list, workers: int, most: int = CHUNK_MAX) -> list[list]:
-    """Chunks of at most ``most`` that shrink towards the end (guided scheduling): every
-    worker gets work early, and none is left with a long last chunk while the others idle."""
+def _chunked(items: list, workers: int, most: int = CHUNK_MAX, least: int = 1) -> list[list]:
+    """Chunks of at most ``most`` that shrink towards the end (guided scheduling), to no fewer
+    than ``least``: every worker gets work early, and none is left with a long last chunk
+    while the others idle."""
     chunks, i = [], 0
     while i < len(items):
-        size = max(1, min(most, -(-(len(items) - i) // (workers * 4))))
+        size = max(1, least, min(most, -(-(len(items) - i) // (workers * 4))))
         chunks.append(items[i:i + size])
         i += size
     return chunks
@@ -735,7 +741,7 @@ def _execute_shared(task: Task, items: list, workers: int, emit: Callable, stop:
     if _warm(task) is not None:
         _execute_inline(task, items, emit, stop)  # reports the setup failure on every file
         return
-    chunks = deque(_chunked(items, workers, CHUNK_MAX))  # small at first: the second one is measured
+    chunks = deque(_chunked(items, workers, CHUNK_MAX, task.chunk_min))  # small at first: the second is measured
     per_file, ran = None, 0  # seconds a file, from the latest chunk but the first (it compiles schemas)
     alone = False
     while chunks and not stop.requested:
@@ -770,7 +776,7 @@ def _execute_local(task: Task, items: list, workers: int, emit: Callable, stop: 
         return ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
                                    initializer=_init_worker, initargs=(task,))
 
-    pending = deque(_chunked(items, workers + parent, task.chunk_max))
+    pending = deque(_chunked(items, workers + parent, task.chunk_max, task.chunk_min))
     suspects: list = []
     crashes = 0  # breaks in a row with no result in between
 
@@ -868,7 +874,7 @@ def _execute_inline(task: Task, items: list, emit: Callable, stop: _Stop) -> Non
         for result in _setup_failed(items, error):
             emit(*result)
         return
-    for chunk in _chunked(items, 1, task.chunk_max):
+    for chunk in _chunked(items, 1, task.chunk_max, task.chunk_min):
         if stop.requested:
             return
         for result in _run_items(task, chunk):
@@ -897,7 +903,7 @@ def _execute_dask(task: Task, fingerprint: str, items: list, client, owned: bool
     executor = client.get_executor(pure=False)  # concurrent.futures futures over Dask ones
     try:
         workers = max(1, sum(client.nthreads().values()))
-        pending = deque(_chunked(items, workers, task.chunk_max))
+        pending = deque(_chunked(items, workers, task.chunk_max, task.chunk_min))
         suspects: list = []
 
         def with_data(chunk):
