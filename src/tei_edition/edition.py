@@ -192,7 +192,9 @@ class Edition:
     _targets: dict[tuple[str, str, str], str | Problem] = field(default_factory=dict, repr=False)
     _real_roots: dict[str, str] = field(default_factory=dict, repr=False)
     _answers: dict[tuple[str, str], dict] = field(default_factory=dict, repr=False)  # (folder, root) -> pointer -> element
-    _prefixes: dict[int, dict[str, list]] = field(default_factory=dict, repr=False)  # id(doc) -> prefix -> rules
+    _prefixes: dict = field(default_factory=dict, repr=False)  # id(doc) -> prefix -> rules; -1 -> files seen
+    _edition: Document | None = field(default=None, repr=False)
+    _expanded: dict[tuple[int, str], str | None] = field(default_factory=dict, repr=False)
 
     # --- building -----------------------------------------------------------
 
@@ -368,18 +370,33 @@ class Edition:
         found = self._prefixes.get(id(doc))
         if found is None:
             found = {}
-            edition_file = self.edition_file
+            if self._prefixes.get(-1) != len(self.files):  # files added since: find the edition file again
+                self._prefixes.clear()
+                self._expanded.clear()
+                self._prefixes[-1] = len(self.files)
+                self._edition = self.edition_file  # once per set of files, not once per document
+            edition_file = self._edition
             for source in (doc, edition_file) if edition_file is not None and edition_file is not doc else (doc,):
                 for ident, rule in prefix_defs(source):
                     found.setdefault(ident, []).append(rule)
-            self._prefixes[id(doc)] = found
+            # letters of one edition declare the same prefixes: one table, so expansions are shared
+            signature = tuple((ident, tuple((p.pattern, r) for p, r in rules)) for ident, rules in found.items())
+            found = self._prefixes[id(doc)] = self._prefixes.setdefault(signature, found)
         return found
 
     def expand(self, pointer: str, doc: Document) -> str | None:
         """A ``prefix:value`` pointer expanded by the first of its ``prefixDef``s whose
         pattern matches the value; ``None`` when no prefixDef declares the prefix."""
+        table = self.prefixes(doc)
+        key = (id(table), pointer)
+        if key not in self._expanded:
+            self._expanded[key] = self._expand(table, pointer)
+        return self._expanded[key]
+
+    @staticmethod
+    def _expand(table: dict, pointer: str) -> str | None:
         prefix, sep, value = pointer.partition(":")
-        rules = self.prefixes(doc).get(prefix) if sep else None
+        rules = table.get(prefix) if sep else None
         if not rules:
             return None
         if len(value) <= 1000:  # a pattern from a document meets no unbounded input
