@@ -219,8 +219,9 @@ def test_an_xml_file_that_is_not_tei_is_left_out_and_named(tmp_path):
     (edition / "catalogue.xml").write_text("<catalogue><item/></catalogue>", encoding="utf-8")
     result = build([edition], tmp_path / "site", jobs=0, quiet=True)
     assert result.built
-    left = [n for n in result.notes if n.rule == "site-left-out"]
+    left = [n for n in result.notes if "left out of the site" in n.message]
     assert [Path(n.file).name for n in left] == ["catalogue.xml"] and "catalogue" in left[0].message
+    assert left[0].severity == "error"
     assert not (tmp_path / "site" / "catalogue.html").exists()
 
 

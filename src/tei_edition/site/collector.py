@@ -34,9 +34,8 @@ def load_all(paths: Iterable, roots: dict | None = None) -> tuple[list[Document]
     docs, problems = [], []
     for path, root in iter_xml_files(paths):
         result = loader.try_load(path)
-        if isinstance(result, Problem):  # not well-formed or not TEI: the validation reports it too
-            problems.append(dataclasses.replace(result, severity=WARNING, rule="site-left-out",
-                                                message=f"left out: {result.message}"))
+        if isinstance(result, Problem):  # not well-formed or not TEI: an error, and the build exits 1
+            problems.append(dataclasses.replace(result, message=f"{result.message}; left out of the site"))
         else:
             docs.append(result)
             if roots is not None:
