@@ -189,6 +189,14 @@ def test_files_of_the_same_name_in_two_folders_get_two_pages_named_by_their_path
     for folder in ("02", "03"):
         page = parse(tmp_path / "site" / f"{folder}-001.html")
         assert norm(page.findtext(".//h1")) == f"Letter {folder}.001"
+    # export cmif names the same pages
+    from tei_edition.edition import Edition
+    from tei_edition.site import page_names_of
+
+    names = page_names_of(Edition.load([edition]))
+    assert {n + ".html" for n in names.values()} == {
+        p.name for p in (tmp_path / "site").glob("*.html")} - {"index.html", "chronology.html", "search.html",
+                                                               "persons.html", "correspondents.html"}
 
 
 # --- validation in the build -----------------------------------------------------------------

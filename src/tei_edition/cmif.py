@@ -116,13 +116,9 @@ class Cmif:
 def page_urls(edition: Edition, base_url: str) -> dict[Path, str]:
     """Each document's page URL, named as the site names pages (:func:`tei_edition.site.page_names`,
     with the site's own pages and its register pages reserved)."""
-    from .edition import REGISTER, classify
-    from .site import page_names, register_entries, registers_of
-    from .site.model import SITE_PAGES
+    from .site import page_names_of
 
-    registers = [d for d in edition.files.values() if classify(d) == REGISTER]
-    taken, _ = registers_of([e for d in registers for e in register_entries(d)])
-    names = page_names(edition.documents, [*SITE_PAGES, *(r.page.removesuffix(".html") for r in taken)])
+    names = page_names_of(edition)
     base = base_url.rstrip("/")
     return {path: f"{base}/{name}.html" for path, name in names.items()}
 

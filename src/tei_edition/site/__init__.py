@@ -17,7 +17,7 @@ Left to right, one room per concern (each imports only the rooms above it):
 from __future__ import annotations
 
 from .citations import format_citations
-from .collector import collect, edition_info
+from .collector import collect, edition_info, page_names_of
 from .documents import document_page, page_names, publishable_xml
 from .entries import authority_link, entry_of, register_entries, registers_of
 from .markup import process_fragment, sanitise
@@ -33,7 +33,7 @@ from .write import SiteWriteError, build, plan, render, run_validation
 __all__ = [
     "CITATIONS", "CSP", "DOWNLOADS", "KINDS", "BuildResult", "DateMention", "DocPage", "EditionInfo",
     "Entry", "Mention", "Register", "SiteData", "SiteTask", "SiteWriteError", "authority_link", "build", "collect",
-    "document_page", "edition_info", "entry_of", "esc", "format_citations", "layout", "page_names",
+    "document_page", "edition_info", "page_names_of", "entry_of", "esc", "format_citations", "layout", "page_names",
     "plan", "process_fragment", "publishable_xml", "register_entries", "registers_of", "render", "run_transforms",
     "run_validation", "safe_url", "sanitise", "search_index", "site_transforms", "svg_map",
     "transform_outputs",

@@ -72,11 +72,10 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
     by_kind: dict[str, list[Document]] = {"edition": [], "register": [], "document": []}
     for d in docs:
         by_kind[classify(d)].append(d)
-    registers, entries = registers_of(edition_entries(docs))
+    documents = by_kind["document"]
+    registers, entries, names = _named(docs, documents, roots)
     # what the register model finds wrong (the same id disagreeing, an entry without id)
     notes.extend(register_model(docs).problems)
-    documents = by_kind["document"]
-    names = page_names(documents, [*SITE_PAGES, *(r.page.removesuffix(".html") for r in registers)], roots)
     doc_ids: dict[str, str] = {}  # TEI id, page name or file stem -> page name
     for d in documents:
         for key in (d.id, names[d.path], d.path.stem):
@@ -138,6 +137,25 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
     notes.extend(problems)
     return SiteData(edition, tuple(pages), tuple(entries), banner, base_url.rstrip("/"), tuple(notes),
                     registers, theme)
+
+
+def _named(docs: list[Document], documents: list[Document], roots: dict):
+    """The register pages, the entries, and each document's page name (after the site's
+    own pages and the registers')."""
+    registers, entries = registers_of(edition_entries(docs))
+    names = page_names(documents, [*SITE_PAGES, *(r.page.removesuffix(".html") for r in registers)], roots)
+    return registers, entries, names
+
+
+def page_names_of(edition) -> dict[Path, str]:
+    """Each document of an :class:`~tei_edition.edition.Edition` by the name its page has
+    on the site that ``build`` makes of the same files (``export cmif`` links to them)."""
+    from ..config import discover
+
+    docs = list(edition.files.values())
+    config = discover([docs[0].path]) if docs else None
+    roots = {d.path: config.root if config and config.root else edition.root_of(d) for d in docs}
+    return _named(docs, list(edition.documents), roots)[2]
 
 
 def _unknown_entry(ident: str, doc: Document, resolve, mentions: int) -> Problem:
