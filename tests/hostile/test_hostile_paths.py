@@ -104,7 +104,7 @@ def test_site_pages_are_not_overwritten_by_document_ids(hostile_names_site):
     persons = (out / "persons.html").read_text(encoding="utf-8")
     assert "Zhou Enlai" in persons, "persons.html is no longer the register of persons"
     search = (out / "search.html").read_text(encoding="utf-8")
-    assert "te-search-index" in search, "search.html is no longer the search page"
+    assert 'id="te-search-results"' in search, "search.html is no longer the search page"
     assert "Document index" in "".join(p.read_text(encoding="utf-8", errors="replace")
                                         for p in out.glob("*.html")), "the document with id 'index' has no page"
 
