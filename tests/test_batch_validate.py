@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +123,16 @@ def test_a_register_changed_between_two_runs_in_one_process_is_read_again(tmp_pa
     reg.write_text(TEI.format(id="reg"), "utf-8")  # r1 is gone
     problems = pointer_problems()
     assert len(problems) == 1 and 'xml:id="r1"' in problems[0].message
+
+
+def test_a_project_file_judges_a_run_on_a_dask_cluster_as_it_judges_a_serial_one(tmp_path, dask_cluster):
+    letters = Path(__file__).parent / "data" / "editions" / "letters-ids"
+    src = tmp_path / "letters"
+    shutil.copytree(letters, src)
+    (src / FILENAME).write_text('[validate]\nfallback = "none"\nunique-ids = "edition"\nbare-pointers = "error"\n',
+                                "utf-8")
+    serial = validate([src])
+    remote = run_validate([src], scheduler=dask_cluster.scheduler_address, quiet=True).report()
+    assert remote.problems == serial.problems
+    assert {p.rule for p in serial.problems} >= {"id-unique", "pointer-bare"}
+    assert all(p.severity == "error" for p in serial.problems if p.rule == "pointer-bare")
