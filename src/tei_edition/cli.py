@@ -30,6 +30,7 @@ def main():
     Examples:
       tei-edition validate                         check the bundled edition
       tei-edition validate my-tei/ --format json   a machine-readable report
+      tei-edition init my-tei/                     start the edition's project file
       tei-edition transform --to html tei/ -o out/ one HTML page per document
       tei-edition cite note-zhou --format chicago  cite one document
       tei-edition build -o site/                   the whole reading edition
