@@ -182,7 +182,10 @@ def test_the_navigation_has_a_tab_for_each_register_the_edition_has_and_no_other
     src = copy_edition(tmp_path, drop=("treaties.xml", "organisations.xml"))
     out = tmp_path / "site"
     assert build([src], out, force=True, quiet=True).built
+    # letters (a correspDesc) add the correspondents page after the registers
+    letters = any(loader.load(p).root.xpath("//tei:correspDesc", namespaces=TEI) for p in src.glob("*.xml"))
     want = [("index.html", "Documents"), ("persons.html", "Persons"), ("places.html", "Places"),
+            *([("correspondents.html", "Correspondents")] if letters else []),
             ("chronology.html", "Chronology"), ("search.html", "Search")]
     for path in out.glob("*.html"):
         assert tabs(parse(path)) == want, path.name
