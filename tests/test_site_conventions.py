@@ -319,3 +319,18 @@ def test_the_original_language_is_the_citation_items_not_langusage(sites):
             assert ("Language of the original" in labels) == bool(code), (name, ident)
     site, _ = sites["play"]
     assert tei(DATA / "play" / "play.xml").xpath("//tei:langUsage/tei:language", namespaces=TEI)
+
+
+def test_a_register_file_the_project_file_names_gets_no_page_of_its_own(tmp_path):
+    from tei_edition.config import load
+    from tei_edition.site import collect
+
+    edition = tmp_path / "ed"
+    shutil.copytree(DATA / "prefixed", edition)
+    persons = edition / "persons.xml"  # by its content a document: a paragraph besides its list
+    persons.write_text(persons.read_text(encoding="utf-8").replace('<text type="register">', "<text>")
+                       .replace("<listPerson>", "<p>Who is who.</p><listPerson>"), encoding="utf-8")
+    named = {p.name for p in load(edition / "tei-edition.toml").register_files()}
+    data = collect([edition], jobs=0, quiet=True)
+    assert {Path(d.source).name for d in data.documents} == {p.name for p in edition.glob("*.xml")} - named
+    assert {e.id for e in data.entries} >= {p.get(XML_ID) for p in tei(persons).iter(f"{{{TEI_NS}}}person")}

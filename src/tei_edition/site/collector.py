@@ -70,8 +70,9 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
     if config.root:
         roots = dict.fromkeys(roots, config.root)
     by_kind: dict[str, list[Document]] = {"edition": [], "register": [], "document": []}
+    named = {str(p) for p in config.register_files()}  # the project file's registers get no page
     for d in docs:
-        by_kind[classify(d)].append(d)
+        by_kind["register" if str(d.path.resolve()) in named else classify(d)].append(d)
     documents = by_kind["document"]
     registers, entries, names = _named(docs, documents, roots)
     # what the register model finds wrong (the same id disagreeing, an entry without id)
