@@ -49,7 +49,9 @@ def entry_page(e: Entry, language: str) -> str:
             f'<body data-pagefind-body data-pagefind-filter="kind:{esc(kind)}">'
             f'<h1>{esc(e.label)}</h1><p data-pagefind-meta="url:{esc(e.href)}"></p>'
             f'<p data-pagefind-meta="kind:{esc(e.noun.replace(",", " "))}"></p>'
-            f'<p data-pagefind-meta="names">{esc(" | ".join(names))}</p>'
+            # the names as meta for search.js (ignored as text: the next line indexes them)
+            f'<p data-pagefind-meta="names" data-pagefind-ignore>{esc(" | ".join(names))}</p>'
+            f'<p>{esc(", ".join(names))}</p>'
             f'<p>{esc(norm(" ".join(x for x in about if x)))}</p></body></html>')
 
 
