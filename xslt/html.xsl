@@ -487,6 +487,26 @@
     </xsl:element>
   </xsl:template>
 
+  <!-- A pointer to a note of the text is that note's marker (the first pointer takes its id). -->
+  <xsl:template match="tei:ref[@target][te:note-pointed-by(.)] | tei:ptr[@target][te:note-pointed-by(.)]"
+                mode="te:html" priority="2">
+    <xsl:param name="te:in-link" as="xs:boolean" select="false()" tunnel="yes"/>
+    <xsl:variable name="note" select="te:note-pointed-by(.)"/>
+    <xsl:variable name="n" select="te:note-number($note)"/>
+    <xsl:variable name="first" select="key('te:pointed', string($note/@xml:id))[1] is ."/>
+    <xsl:element name="{if ($te:in-link) then 'sup' else 'a'}">
+      <xsl:attribute name="class" select="'tei-noteref'"/>
+      <xsl:if test="$first"><xsl:attribute name="id" select="$gen-id-prefix || 'noteref-' || $n"/></xsl:if>
+      <xsl:if test="not($te:in-link)">
+        <xsl:attribute name="href" select="'#' || $gen-id-prefix || 'note-' || $n"/>
+        <xsl:attribute name="role" select="'doc-noteref'"/>
+        <sup><xsl:value-of select="$n"/></sup>
+      </xsl:if>
+      <xsl:if test="$te:in-link"><xsl:value-of select="$n"/></xsl:if>
+    </xsl:element>
+  </xsl:template>
+  <xsl:template match="tei:note[@xml:id][te:pointed-note(.)]" mode="te:html" priority="3"/>
+
   <!-- Links: only safe URLs become hrefs; pointers to .xml files go to the document pages. -->
   <xsl:template match="tei:ref | tei:ptr" mode="te:html">
     <xsl:param name="te:in-link" as="xs:boolean" select="false()" tunnel="yes"/>

@@ -186,14 +186,39 @@
     </xsl:choose>
   </xsl:function>
 
-  <!-- Numbers of all notes, computed once (xsl:number per note was quadratic). -->
-  <xsl:variable name="te:note-numbers" as="map(xs:string, xs:integer)" select="let $notes := //tei:note[te:shown-note(.)]
-    return map:merge(for $i in 1 to count($notes) return map{generate-id($notes[$i]): $i})"/>
+  <!-- Numbers of all notes, computed once (xsl:number per note was quadratic), in the order of
+       their markers: a note where it stands, or the first pointer to a note gathered elsewhere. -->
+  <xsl:variable name="te:note-numbers" as="map(xs:string, xs:integer)" select="
+    let $pointers := //tei:ptr[@target][te:note-pointed-by(.)] | //tei:ref[@target][te:note-pointed-by(.)],
+        $all := if (empty($pointers)) then //tei:note[te:shown-note(.)] ! generate-id(.) else
+          let $markers := //tei:note[te:shown-note(.)][not(@xml:id and te:pointed-note(.))] | $pointers,
+              $notes := distinct-values($markers ! generate-id((self::tei:note, te:note-pointed-by(.))[1]))
+          return ($notes, //tei:note[te:shown-note(.)][not(generate-id(.) = $notes)] ! generate-id(.))
+    return map:merge(for $i in 1 to count($all) return map{$all[$i]: $i})"/>
+
+  <!-- Notes pointed to from the text (ptr or ref target="#id"), as editions that gather their
+       notes in one place encode them: the pointer is the note's marker, and the note makes none
+       where it stands. -->
+  <xsl:key name="te:pointed" match="tei:ptr[@target] | tei:ref[@target]"
+           use="tokenize(@target)[starts-with(., '#')] ! substring(., 2)"/>
+  <xsl:key name="te:note-id" match="tei:note[@xml:id]" use="@xml:id"/>
+
+  <xsl:function name="te:pointed-note" as="xs:boolean">
+    <xsl:param name="note" as="element()"/>
+    <xsl:sequence select="exists($note/@xml:id) and exists(key('te:pointed', string($note/@xml:id), root($note)))"/>
+  </xsl:function>
+
+  <!-- The shown note a pointer's first '#' target names, if any. -->
+  <xsl:function name="te:note-pointed-by" as="element()?">
+    <xsl:param name="pointer" as="element()"/>
+    <xsl:sequence select="(tokenize($pointer/@target)[starts-with(., '#')][1]
+      ! key('te:note-id', substring(., 2), root($pointer)))[te:shown-note(.)][1]"/>
+  </xsl:function>
 
   <!-- The notes of a text, in order. -->
   <xsl:function name="te:notes" as="element()*">
     <xsl:param name="text" as="element()*"/>
-    <xsl:sequence select="$text//tei:note[te:shown-note(.)]"/>
+    <xsl:sequence select="sort($text//tei:note[te:shown-note(.)], (), te:note-number#1)"/>
   </xsl:function>
 
   <!-- Text nodes next to a joining line break lose the hyphen and the white space at the join. -->
@@ -296,6 +321,14 @@
   </xsl:template>
   <xsl:template match="tei:note" mode="te:inline">
     <xsl:sequence select="'[' || te:note-number(.) || ']'"/>
+  </xsl:template>
+  <xsl:template match="tei:note[@xml:id][te:pointed-note(.)]" mode="te:inline" priority="3"/>
+  <xsl:template match="tei:ptr[@target] | tei:ref[@target]" mode="te:inline">
+    <xsl:variable name="note" select="te:note-pointed-by(.)"/>
+    <xsl:choose>
+      <xsl:when test="$note"><xsl:sequence select="'[' || te:note-number($note) || ']'"/></xsl:when>
+      <xsl:otherwise><xsl:apply-templates mode="te:inline"/></xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
   <xsl:template match="tei:q | tei:quote | tei:said | tei:soCalled" mode="te:inline">
     <xsl:sequence select="'“'"/>
