@@ -171,7 +171,11 @@ def zotero_meta(data: SiteData, d: DocPage) -> str:
         if a.get("family"):
             name = f"{a['family']}, {a['given']}" if a.get("given") else a["family"]
         else:
-            name = a.get("literal", "")
+            # An institution. Zotero splits a name without a comma at its last space ("Government
+            # of the People's Republic of" / "China"); with a trailing comma, cleanAuthor() keeps the
+            # whole name as the last name and drops the comma (Embedded Metadata.js).
+            name = a.get("literal", "").replace(";", ",")
+            name = name if "," in name or not name else f"{name},"
         if name:
             metas.append(("citation_author", name.replace(";", ",")))
     if d.date:
