@@ -11,6 +11,7 @@ import unicodedata
 from string import Template
 from typing import Iterable
 
+from .exports import downloads_html
 from .mapsvg import svg_map
 from .model import DocPage, Entry, Mention, Register, SiteData
 from .search import document_kind, fallback_index
@@ -319,6 +320,7 @@ def page_register(data: SiteData, register: Register) -> str:
     toc = "".join(f'<li><a href="#{esc(e.id)}">{esc(e.label)}</a></li>' for e in entries)
     body = (f'<h1>{esc(title)}</h1><p class="lead">{len(entries)} entr{"ies" if len(entries) != 1 else "y"} '
             f'in the register, with every mention in the edition.</p>'
+            + downloads_html()
             + (svg_map(entries)[0] if kind == "place" else "")
             + (f'<nav class="toc" aria-label="{esc(title)} in this register"><ul>{toc}</ul></nav>' if entries else "")
             + "".join(render_entry(data, e) for e in entries))

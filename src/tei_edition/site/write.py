@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 from ..fsutil import write_atomic
 from ..problems import ERROR, Problem, Report
 from .collector import collect, load_all
+from .exports import register_exports
 from .letters import PAGE as CORRESPONDENTS, has_letters, page_correspondents
 from .mapsvg import svg_map
 from .model import DOWNLOADS, BuildResult, SiteData
@@ -144,6 +145,10 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
             if progress:
                 progress(n, len(pages), page)
             for rel, content in render(data, page):
+                write_atomic(_safe_target(out, rel), content)
+                written.append(rel)
+        if data.registers:
+            for rel, content in register_exports(paths):  # the downloads of the register pages
                 write_atomic(_safe_target(out, rel), content)
                 written.append(rel)
         if validate:
