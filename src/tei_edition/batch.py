@@ -1156,12 +1156,15 @@ def run_transform(inputs, out_dir, fmt: str, params: dict | None = None, jobs: i
 
 
 def run_validate(inputs=None, schemas=None, jobs: int | None = None, quiet: bool = False, scheduler=None,
-                 *, progress: bool | None = None, **options) -> Summary:
+                 *, progress: bool | None = None, chunk: int | None = None,
+                 notes: Callable[[str], None] | None = None, **options) -> Summary:
     """Validate every TEI file under ``inputs`` in worker processes (nothing is written).
 
     Chunks are validated as ``validate`` would; duplicate ``xml:id``s between
     files of different chunks are found here, from the ids each worker sends back.
     ``summary.report()`` gives the sorted Report.
+    ``chunk``: files per ``validate`` call, fixed (default: guided, 100 to 200).
+    ``notes``: ``validate``'s progress callback, for ``jobs=0`` only (it stays in this process).
     """
     from dataclasses import replace
 
@@ -1187,8 +1190,14 @@ def run_validate(inputs=None, schemas=None, jobs: int | None = None, quiet: bool
         found_ids[source] = result.data or ()
 
     roots = [p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in map(os.fspath, inputs)]
-    job_list = plan(list(inputs))
-    summary = run(job_list, ValidateTask(schemas, options, roots), None, jobs=jobs, quiet=quiet,
+    # validate() reports every XML file it finds, a non-TEI one too: no job is skipped for that
+    job_list = [dataclasses.replace(job, explicit=True) for job in plan(list(inputs))]
+    task = ValidateTask(schemas, options, roots)
+    if chunk:
+        task.chunk_max = task.chunk_min = chunk
+    if notes is not None and jobs == 0:
+        task.options["progress"] = notes  # never pickled: jobs=0 runs every chunk here
+    summary = run(job_list, task, None, jobs=jobs, quiet=quiet,
                   scheduler=scheduler, progress=progress, journal=False, on_result=collect)
     # Results arrive in any order; the first file to carry an id is the first in the run's order.
     first_seen: dict[str, tuple[str, int]] = {}

@@ -172,7 +172,7 @@ def validate(paths, fmt, schemas, no_xml_model, fetch_schemas, config_file, no_c
 
     from .fsutil import display_path
     from .problems import Report
-    from .validation import validate as run
+    from .validation.bounded import validate_bounded as run
 
     config = load_config(paths, config_file, no_config)
 

@@ -194,7 +194,7 @@ def run_validation(paths: list) -> Report:
     """The edition's validation report, by its own rules (the project file, the schemas
     its documents declare, TEI's); well-formedness only when the validator is absent."""
     try:
-        from ..validation import validate
+        from ..validation.bounded import validate_bounded as validate  # one chunk of trees at a time
     except ImportError:
         docs, problems = load_all(paths)
         files = [str(d.path) for d in docs] + [p.file for p in problems]
