@@ -420,7 +420,7 @@ def build_cmd(paths, out, strict, force, base_url, jobs, quiet, scheduler):
     progress = None
     if sys.stderr.isatty() and not quiet:
         def progress(n, total, name):
-            step = f"writing {n}/{total} {name}" if total else name
+            step = f"{name} {n}/{total}" if total else name  # one line, rewritten by each phase
             click.echo(f"\r\033[K{step}", nl=False, err=True)
     try:
         result = build(list(paths) or None, out, strict=strict, base_url=base_url, progress=progress,

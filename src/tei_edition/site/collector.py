@@ -45,12 +45,13 @@ def load_all(paths: Iterable, roots: dict | None = None) -> tuple[list[Document]
 
 def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = "",
             jobs: int | None = None, quiet: bool = False, scheduler=None, config=None,
-            invalid: Iterable[str] = ()) -> SiteData:
+            invalid: Iterable[str] = (), progress=None) -> SiteData:
     """Read the edition at ``paths`` (default: the bundled one) into ``SiteData``.
 
     ``config``: the project file's settings (found from ``paths`` when not given): its
     title names the edition, its folder is the root page names are relative to.
     ``invalid``: files the validation found errors in; their pages say so.
+    ``progress(n, total, phase)``: called as each phase goes (transforms, documents, citations).
 
     ``jobs``: worker processes for the per-document transforms (default: the batch
     runner decides, in this process for a small edition; 0 = in this process).
@@ -101,7 +102,7 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
     summaries = {doc_ids.get(k, k): v for k, v in edition.summaries}
     outputs, failures = run_transforms([by_name[n] for n in order], base_url, jobs=jobs, quiet=quiet,
                                        scheduler=scheduler, project=project,
-                                       names={str(d.path): names[d.path] for d in documents})
+                                       names={str(d.path): names[d.path] for d in documents}, progress=progress)
     invalid = {str(Path(f).resolve()) for f in invalid}
     pointers = Edition()
     for d in docs:
@@ -109,7 +110,9 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
     known = set(index) | set(doc_ids)
     unknown: dict[str, list] = {}  # id -> [first document, its resolver, mentions]
     pages = []
-    for name in order:
+    for n, name in enumerate(order, 1):
+        if progress:
+            progress(n, len(order), "documents")
         doc = by_name[name]
         notes.extend(failures.get(str(doc.path), ()))
         resolve, missed = pointer_resolver(pointers, doc, known)
@@ -130,6 +133,8 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
     cites = [(outputs.get(str(by_name[n].path)) or {}).get(CITATIONS) for n in order]
     missing = [i for i, c in enumerate(cites) if c is None]
     if missing:
+        if progress:
+            progress(0, 0, "citations")
         for i, c in zip(missing, format_citations([pages[i].csl for i in missing])):
             cites[i] = c
     pages = [dataclasses.replace(p, citations=tuple(c)) for p, c in zip(pages, cites)]

@@ -102,7 +102,8 @@ class SiteTask(Task):
 
 def run_transforms(documents: list[Document], base_url: str = "", *, jobs: int | None = None,
                    quiet: bool = False, scheduler=None, project: dict | None = None,
-                   names: dict[str, str] | None = None) -> tuple[dict[str, dict | None], dict[str, tuple[Problem, ...]]]:
+                   names: dict[str, str] | None = None,
+                   progress=None) -> tuple[dict[str, dict | None], dict[str, tuple[Problem, ...]]]:
     """Every document's transform outputs through the batch runner, keyed by path; and,
     for a document whose run failed as a whole (a worker crashed), the problems why.
 
@@ -110,6 +111,7 @@ def run_transforms(documents: list[Document], base_url: str = "", *, jobs: int |
     Dask cluster; the workers only send back text, nothing is written there.
     ``project``: stylesheet parameters shared by every document (``edition-title``);
     ``names``: each document's page name by path, handed over as ``document-id``.
+    ``progress(n, total, phase)`` after each document replaces the runner's own bar.
     """
     from ..batch import BatchError, FAILED, run
 
@@ -123,13 +125,15 @@ def run_transforms(documents: list[Document], base_url: str = "", *, jobs: int |
             outputs[key] = {}  # the page is built without the transforms' outputs
         else:
             outputs[key] = result.data
+        if progress:
+            progress(len(outputs), len(job_list), "transforms and citations")
 
     job_list = [Job(Path(d.path), str(d.path), explicit=True) for d in documents]
     if not job_list:
         return outputs, failures
     try:
         summary = run(job_list, SiteTask(base_url, project, names), None, jobs=jobs, quiet=quiet, scheduler=scheduler,
-                      journal=False, on_result=keep)
+                      journal=False, on_result=keep, progress=False if progress else None)
     except BatchError:
         if scheduler is not None:
             raise  # the cluster was asked for: building here instead would hide the mistake

@@ -129,21 +129,21 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
     paths = list(paths) if paths else [edition_dir()]
     out = Path(out)
     if progress:
-        progress(0, 0, "validating")
+        progress(0, 0, "validate")
     report = run_validation(paths) if validate else Report.of([], [])
     if not report.ok and strict:
         return BuildResult(out, report, False, seconds=time.perf_counter() - started)
     if progress:
-        progress(0, 0, "reading the edition and running the transforms")
+        progress(0, 0, "reading")
     data = collect(paths, base_url=base_url or "", jobs=jobs, quiet=quiet, scheduler=scheduler,
-                   config=config, invalid=report.files_with_errors())
+                   config=config, invalid=report.files_with_errors(), progress=progress)
     pages = plan(data)
     written = []
     try:
         _refuse_overwriting_sources(out, data)  # e.g. -o pointing at the edition folder itself
         for n, page in enumerate(pages, 1):
             if progress:
-                progress(n, len(pages), page)
+                progress(n, len(pages), "pages")
             for rel, content in render(data, page):
                 write_atomic(_safe_target(out, rel), content)
                 written.append(rel)
@@ -158,6 +158,8 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
                           str(exc) if isinstance(exc, SiteWriteError) else f"cannot write the site: {exc}")
         return BuildResult(out, report, False, tuple(written), time.perf_counter() - started,
                            data.notes + (problem,))
+    if progress:
+        progress(0, 0, "index")
     search_notes = index_search(out, data)
     if search_notes:  # no Pagefind here: the search page carries a small index of its own
         write_atomic(out / "search.html", page_search(data, inline=True))
