@@ -36,3 +36,28 @@ def test_register_pages_link_csv_json_and_geojson_that_their_readers_accept(tmp_
     # exports export again: the bytes the command writes
     again = CliRunner().invoke(main, ["export", "registers", str(src), "--format", "csv", "-o", str(tmp_path / "r.csv")])
     assert again.exit_code == 0 and (tmp_path / "r.csv").read_bytes() == (out / "data/registers.csv").read_bytes()
+
+
+def test_a_page_takes_its_title_and_date_from_the_stylesheets_metadata(tmp_path):
+    """One rule for every output: the page shows the title and date the citations carry."""
+    import json as _json
+
+    from tei_edition.transform import transform
+
+    src = tmp_path / "letters"
+    src.mkdir()
+    (src / "letter.xml").write_text("""<TEI xmlns="http://www.tei-c.org/ns/1.0">
+  <teiHeader><fileDesc><titleStmt>
+      <title level="s">Briefe</title>
+      <title level="a">Brief an <choice><abbr>Dr.</abbr><expan>Doktor</expan></choice> Bahr<note>so the envelope</note></title>
+    </titleStmt><publicationStmt><p>x</p></publicationStmt><sourceDesc><p>x</p></sourceDesc></fileDesc>
+    <profileDesc><creation><date when="1899-01-01">1899</date></creation>
+      <correspDesc><correspAction type="sent"><persName>Arthur Schnitzler</persName><date when="1898-12-31"/></correspAction>
+      </correspDesc></profileDesc></teiHeader>
+  <text><body><p>Lieber Freund,</p></body></text></TEI>""", encoding="utf-8")
+    out = tmp_path / "site"
+    assert CliRunner().invoke(main, ["build", str(src), "-o", str(out), "-q"]).exit_code == 0
+    (item,) = _json.loads(transform(src / "letter.xml", "csl-json"))
+    page = html.fromstring((out / "letter.html").read_bytes())
+    assert page.xpath("string(//h1)").strip() == item["title"]
+    assert "1898-12-31" in page.xpath("//meta[@name='citation_date']/@content")  # the sent date, not creation

@@ -95,6 +95,18 @@ def corresp_context(doc: Document) -> tuple[str, str]:
     return found[0], found[1]
 
 
+def csl_date(item: dict) -> str:
+    """A CSL item's issued date as ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD), or ''."""
+    parts = ((item.get("issued") or {}).get("date-parts") or [[]])[0]
+    try:
+        numbers = [int(p) for p in parts[:3]]
+    except (TypeError, ValueError):
+        return ""
+    if not numbers:
+        return ""
+    return "-".join([f"{numbers[0]:04d}"] + [f"{n:02d}" for n in numbers[1:]])
+
+
 def header_date(doc: Document) -> str:
     h = doc.root.find(T + "teiHeader")
     for xp in (".//tei:correspAction[@type='sent']/tei:date", ".//tei:creation/tei:date",
@@ -269,6 +281,9 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
         z_type = CSL_TO_ZOTERO.get(csl.get("type", ""), z_type) if csl.get("type") in CSL_TO_ZOTERO else z_type
         if csl.get("author"):
             authors = [a for a in csl["author"] if isinstance(a, dict)]
+        # title and date as the stylesheets' metadata reads them, which every output shares
+        title = str(csl.get("title") or "") or title
+        date = csl_date(csl) or date
     else:
         csl = fallback_csl(ident, title, authors, date, z_type, text_lang)
     # the original's language as the stylesheets read it (a translation's source), never
