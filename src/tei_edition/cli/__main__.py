@@ -1,0 +1,5 @@
+"""``python -m tei_edition.cli``."""
+
+from . import main
+
+main()
