@@ -382,7 +382,7 @@ class SlowFirstFileTask(FakeTask):
 def test_a_slow_first_chunk_alone_starts_no_worker(tmp_path, monkeypatch):
     make_corpus(tmp_path / "src", 30)
     started = []
-    monkeypatch.setattr(batch, "_execute_local", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(batch.executors, "_execute_local", lambda *a, **k: started.append(a))
     summary = run([tmp_path / "src"], SlowFirstFileTask(), tmp_path / "out", jobs=2)
     assert summary.ok == 30 and started == []  # the rest is quick: judged by the second chunk
 
@@ -393,7 +393,7 @@ def test_this_process_alone_takes_bigger_chunks_once_it_has_measured(tmp_path, m
     task.started = True  # no slow start: a quick task, as validate is on small files
     sizes = []
     real = batch._run_items
-    monkeypatch.setattr(batch, "_run_items", lambda t, items: (sizes.append(len(items)), real(t, items))[1])
+    monkeypatch.setattr(batch.executors, "_run_items", lambda t, items: (sizes.append(len(items)), real(t, items))[1])
     summary = run([tmp_path / "src"], task, tmp_path / "out", jobs=1)
     assert summary.ok == 300 and sum(sizes) == 300
     # two chunks to measure, then the rest in chunks of half a second each (one, here)

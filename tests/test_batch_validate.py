@@ -37,9 +37,9 @@ def pool_calls(request, monkeypatch):
         calls.append(workers)
         return real(task, items, workers, *args, **kwargs)
 
-    monkeypatch.setattr(batch, "_execute_local", spy)
+    monkeypatch.setattr(batch.executors, "_execute_local", spy)
     if request.param == "with workers":
-        monkeypatch.setattr(batch, "WORKER_START_SECONDS", 0.0)
+        monkeypatch.setattr(batch.executors, "WORKER_START_SECONDS", 0.0)
         monkeypatch.setattr(batch.ValidateTask, "chunk_min", 1)  # several chunks from a small corpus
     yield calls
     assert bool(calls) == (request.param == "with workers")
@@ -53,18 +53,18 @@ def test_validate_chunks_never_shrink_below_a_jing_start_worth_of_files():
 def test_a_small_run_starts_no_worker_process(tmp_path, monkeypatch):
     make_corpus(tmp_path / "src", 30)
     started = []
-    monkeypatch.setattr(batch, "_execute_local", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(batch.executors, "_execute_local", lambda *a, **k: started.append(a))
     summary = run_validate([tmp_path / "src"], jobs=2)
     assert summary.total == 30 and started == []  # 30 files take less than a worker's start
 
 
 def test_workers_join_this_process_when_the_rest_is_long(tmp_path, monkeypatch):
     make_corpus(tmp_path / "src", 40)
-    monkeypatch.setattr(batch, "WORKER_START_SECONDS", 0.0)
+    monkeypatch.setattr(batch.executors, "WORKER_START_SECONDS", 0.0)
     monkeypatch.setattr(batch.ValidateTask, "chunk_min", 1)
     started = []
     real = batch._execute_local
-    monkeypatch.setattr(batch, "_execute_local", lambda task, items, workers, *a, **k: (
+    monkeypatch.setattr(batch.executors, "_execute_local", lambda task, items, workers, *a, **k: (
         started.append((len(items), workers, k.get("parent"))), real(task, items, workers, *a, **k))[1])
     summary = run_validate([tmp_path / "src"], jobs=3)
     # this process ran the first chunk, then two workers and this process shared the rest

@@ -81,6 +81,6 @@ def test_the_command_prints_the_same_report_and_summary_line(tmp_path, small_chu
 
 def test_an_interrupted_chunked_run_raises_as_validate_would(tmp_path, monkeypatch):
     make_corpus(tmp_path, 10)
-    monkeypatch.setattr(batch, "run", lambda *a, **k: batch.Summary(interrupted=True))
+    monkeypatch.setattr(batch.runner, "run", lambda *a, **k: batch.Summary(interrupted=True))
     with pytest.raises(KeyboardInterrupt):
         validate_bounded([tmp_path], chunk=3)
