@@ -45,7 +45,7 @@ def load_all(paths: Iterable, roots: dict | None = None) -> tuple[list[Document]
 
 def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = "",
             jobs: int | None = None, quiet: bool = False, scheduler=None, config=None,
-            invalid: Iterable[str] = (), progress=None) -> SiteData:
+            invalid: Iterable[str] = (), progress=None, cache=None) -> SiteData:
     """Read the edition at ``paths`` (default: the bundled one) into ``SiteData``.
 
     ``config``: the project file's settings (found from ``paths`` when not given): its
@@ -102,7 +102,8 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
     summaries = {doc_ids.get(k, k): v for k, v in edition.summaries}
     outputs, failures = run_transforms([by_name[n] for n in order], base_url, jobs=jobs, quiet=quiet,
                                        scheduler=scheduler, project=project,
-                                       names={str(d.path): names[d.path] for d in documents}, progress=progress)
+                                       names={str(d.path): names[d.path] for d in documents}, progress=progress,
+                                       cache=cache)
     invalid = {str(Path(f).resolve()) for f in invalid}
     pointers = Edition()
     for d in docs:

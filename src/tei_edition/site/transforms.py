@@ -102,8 +102,8 @@ class SiteTask(Task):
 
 def run_transforms(documents: list[Document], base_url: str = "", *, jobs: int | None = None,
                    quiet: bool = False, scheduler=None, project: dict | None = None,
-                   names: dict[str, str] | None = None,
-                   progress=None) -> tuple[dict[str, dict | None], dict[str, tuple[Problem, ...]]]:
+                   names: dict[str, str] | None = None, progress=None,
+                   cache=None) -> tuple[dict[str, dict | None], dict[str, tuple[Problem, ...]]]:
     """Every document's transform outputs through the batch runner, keyed by path; and,
     for a document whose run failed as a whole (a worker crashed), the problems why.
 
@@ -112,11 +112,18 @@ def run_transforms(documents: list[Document], base_url: str = "", *, jobs: int |
     ``project``: stylesheet parameters shared by every document (``edition-title``);
     ``names``: each document's page name by path, handed over as ``document-id``.
     ``progress(n, total, phase)`` after each document replaces the runner's own bar.
+    ``cache``: a :class:`~tei_edition.site.cache.TransformCache`; a document whose key it
+    holds is not run again.
     """
     from ..batch import BatchError, FAILED, run
 
     outputs: dict[str, dict | None] = {}
     failures: dict[str, tuple[Problem, ...]] = {}
+
+    task = SiteTask(base_url, project, names)
+    keys = ({str(d.path): cache.key(d, {**task.params(str(d.path)), "base-url": task.base_url}) for d in documents}
+            if cache else {})
+    total = len(documents)
 
     def keep(result: Result) -> None:
         key = str(result.job.source)
@@ -125,14 +132,20 @@ def run_transforms(documents: list[Document], base_url: str = "", *, jobs: int |
             outputs[key] = {}  # the page is built without the transforms' outputs
         else:
             outputs[key] = result.data
+            if cache:
+                cache.put(keys.get(key), result.data)
         if progress:
-            progress(len(outputs), len(job_list), "transforms and citations")
+            progress(len(outputs), total, "transforms and citations")
 
-    job_list = [Job(Path(d.path), str(d.path), explicit=True) for d in documents]
+    for d in documents:
+        cached = cache.get(keys.get(str(d.path))) if cache else None
+        if cached is not None:  # unchanged since the last build, and all it draws on too
+            outputs[str(d.path)] = cached
+    job_list = [Job(Path(d.path), str(d.path), explicit=True) for d in documents if str(d.path) not in outputs]
     if not job_list:
         return outputs, failures
     try:
-        summary = run(job_list, SiteTask(base_url, project, names), None, jobs=jobs, quiet=quiet, scheduler=scheduler,
+        summary = run(job_list, task, None, jobs=jobs, quiet=quiet, scheduler=scheduler,
                       journal=False, on_result=keep, progress=False if progress else None)
     except BatchError:
         if scheduler is not None:

@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 
 from ..fsutil import write_atomic
 from ..problems import ERROR, Problem, Report
+from .cache import TransformCache, cache_dir
 from .collector import collect, load_all
 from .exports import register_exports
 from .letters import PAGE as CORRESPONDENTS, has_letters, page_correspondents
@@ -135,8 +136,10 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
         return BuildResult(out, report, False, seconds=time.perf_counter() - started)
     if progress:
         progress(0, 0, "reading")
+    cache = TransformCache(cache_dir(out), "site")
     data = collect(paths, base_url=base_url or "", jobs=jobs, quiet=quiet, scheduler=scheduler,
-                   config=config, invalid=report.files_with_errors(), progress=progress)
+                   config=config, invalid=report.files_with_errors(), progress=progress, cache=cache)
+    cache.keep_used()
     pages = plan(data)
     written = []
     try:

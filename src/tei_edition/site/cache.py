@@ -1,0 +1,84 @@
+"""Each document's transform outputs and citations, kept between builds so that an
+unchanged document is neither transformed nor cited again.
+
+The cache lives beside the site (``SITE.cache/``, as the validation report lives
+beside it), never inside what is published. An entry is found by a key over
+everything its outputs depend on: the document's bytes, the files its transforms
+read as context (the edition file and every file it points to), the stylesheets,
+the package's code that makes them, and the parameters (base URL, edition title,
+page name). Any change to any of these misses, and the document is made anew.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .. import __version__
+from ..fsutil import digest_bytes, digest_file, digest_tree, write_atomic
+from ..loader import Document
+
+
+def cache_dir(out: str | os.PathLike) -> Path:
+    """The cache of the site at ``out``: beside it, never published with it."""
+    return Path(f"{os.path.abspath(out).rstrip(os.sep)}.cache")
+
+
+class TransformCache:
+    """Transform outputs by key, in a folder; ``keep`` removes what this build did not use."""
+
+    def __init__(self, folder: str | os.PathLike, fingerprint: str):
+        from ..batch.tasks import _code_digest
+        from ..resources import xslt_dir
+
+        self.folder = Path(folder)
+        # what every entry shares: the code and stylesheets that make the outputs
+        self.shared = digest_bytes("\n".join([
+            __version__, fingerprint, digest_tree(xslt_dir(), (".xsl",)),
+            _code_digest("transform.py", "citations.py", "xslt.py", "site")]).encode())
+        self.used: set[str] = set()
+
+    def key(self, doc: Document, params: dict) -> str | None:
+        from ..batch.tasks import _context_deps
+
+        own = digest_file(doc.path)
+        if own is None:
+            return None
+        deps = _context_deps(doc)
+        return digest_bytes(json.dumps([self.shared, own, sorted(params.items()), deps]).encode())
+
+    def get(self, key: str | None) -> dict | None:
+        if key is None:
+            return None
+        try:
+            data = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        self.used.add(key)
+        return {k: ([tuple(c) for c in v] if isinstance(v, list) else v) for k, v in data.items()}
+
+    def put(self, key: str | None, outputs: dict | None) -> None:
+        """Keep outputs that came out whole (text only: a failed format is made again next time)."""
+        if key is None or not outputs or not all(isinstance(v, (str, list)) for v in outputs.values()):
+            return
+        try:
+            write_atomic(self.folder / f"{key}.json", json.dumps(outputs, ensure_ascii=False), durable=False)
+        except OSError:
+            return  # a cache that cannot be written only costs the next build time
+        self.used.add(key)
+
+    def keep_used(self) -> None:
+        """Remove entries no document of this build used (removed or changed documents)."""
+        try:
+            entries = list(self.folder.glob("*.json"))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.stem not in self.used:
+                try:
+                    entry.unlink()
+                except OSError:
+                    pass
