@@ -9,6 +9,7 @@ author-date cites letters in the text only); for such items the style's own cita
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import threading
@@ -92,7 +93,7 @@ def format_citation(csl_items: str | Iterable[Mapping], style: str = "chicago", 
     if not items:
         return ""
     fmt = formatter.html if output == "html" else formatter.plain
-    with _lock, warnings.catch_warnings(), _macros_remembered():
+    with _lock, warnings.catch_warnings(), _style_facts_remembered():
         warnings.simplefilter("ignore")  # citeproc-py warns about CSL variables it does not use
         source = CiteProcJSON([_for_citeproc(i) for i in items])
         csl = _compiled.get(style)
@@ -111,34 +112,115 @@ def format_citation(csl_items: str | Iterable[Mapping], style: str = "chicago", 
     return "\n".join(entries) + "\n"
 
 
-_macros: dict[tuple[int, str], tuple[object, object]] = {}
+# citeproc-py 0.11 recomputes, for every entry, answers fixed by the style: which macro a
+# name means, what an XPath selects, which term a name and form mean, whether a subtree
+# calls a variable, an option's value. While we format, these are remembered per style
+# element (so per style: another style's elements are other objects). Keys hold the
+# elements, so an element's identity cannot pass to another while remembered. The style
+# tree changes only where citeproc-py adds a missing cs:name to cs:names and copies a
+# date-part's attributes onto the locale's; no remembered answer reads either.
+_VERIFIED = "0.11.1"  # the citeproc-py whose methods below were read and compared
+_memo: dict[tuple, object] = {}
+_MEMO_LIMIT = 200_000
+
+
+def _remembered(method):
+    """``method`` (of a style element, positional arguments) answering once per element and arguments."""
+    def remembered(self, *args, **kwargs):
+        if kwargs:
+            return method(self, *args, **kwargs)
+        key = (method, self, *args)
+        try:
+            return _memo[key]
+        except KeyError:
+            pass
+        value = method(self, *args)
+        if len(_memo) > _MEMO_LIMIT:
+            _memo.clear()
+        _memo[key] = value
+        return value
+    return remembered
+
+
+@functools.cache
+def _patches() -> tuple:
+    """(class, name, replacement) for each method replaced while we format; none for another citeproc-py."""
+    try:
+        from importlib.metadata import version
+
+        from citeproc import model, source
+        if version("citeproc-py") != _VERIFIED:
+            return ()
+        element, custom, item = model.CitationStylesElement, source.CustomDict, source.CitationItem
+        remembered = [(element, "get_root"), (element, "get_macro"), (element, "get_locale_option"), (model.FormattingInstructions, "get_option"),
+                      (model.Parent, "calls_variable"), (model.Text, "calls_variable"),
+                      (model.Label, "calls_variable")]
+        plain = {(cls, name): cls.__dict__[name] for cls, name in remembered + [
+            (element, "xpath_search"), (element, "get_term"), (model.Name, "get_option"), (model.If, "_type"), (model.If, "_variable"),
+            (custom, "__getattr__"), (custom, "__getitem__"), (item, "reference")]}
+    except Exception:  # not installed as expected: leave it as it is
+        return ()
+    get_term, name_option, xpath_search = (plain[element, "get_term"], plain[model.Name, "get_option"],
+                                           plain[element, "xpath_search"])
+    term, option = _remembered(get_term), _remembered(name_option)
+    reference = plain[item, "reference"].fget
+    VariableError = source.VariableError
+
+    def _xpath_search(self, expression, _search=_remembered(xpath_search)):
+        return list(_search(self, expression))  # a new list each time, as lxml gives
+
+    def _get_term(self, name, form=None, fallback_locale=True, zero_padded=False):
+        return term(self, name, form, fallback_locale, zero_padded)
+
+    def _name_option(self, name, context=None, sort_options=None):
+        # a sort key's options are the caller's, not the style's
+        return name_option(self, name, context, sort_options) if sort_options else option(self, name, context)
+
+    def _type(self, item):
+        types = _memo.get(("type", self)) or _memo.setdefault(("type", self), [t.lower() for t in self.get("type").split()])
+        if not types:
+            return []
+        kind = item.reference.type  # once, not once per type
+        return [t == kind for t in types]
+
+    def _variable(self, item):
+        names = _memo.get(("variable", self)) or _memo.setdefault(
+            ("variable", self), [v.replace("-", "_") for v in self.get("variable").split()])
+        return [("locator" in item) if v == "locator" else (v in item.reference) for v in names]
+
+    # An entry's own fields: the same lookups as citeproc-py's, without its detours
+    # through __getattr__ and super(); nothing of an entry is remembered.
+    def _getitem(self, key):
+        try:
+            return dict.__getitem__(self, key)
+        except KeyError:
+            raise VariableError
+
+    def _reference(self):
+        try:
+            return dict.__getitem__(dict.__getitem__(self, "citation"), "bibliography").source[dict.__getitem__(self, "key")]
+        except KeyError:
+            return reference(self)  # raises as citeproc-py does
+
+    return ((element, "get_term", _get_term), (model.Name, "get_option", _name_option),
+            (element, "xpath_search", _xpath_search), (model.If, "_type", _type), (model.If, "_variable", _variable),
+            (custom, "__getattr__", _getitem), (custom, "__getitem__", _getitem), (item, "reference", property(_reference)),
+            *((cls, name, _remembered(plain[cls, name])) for cls, name in remembered))
 
 
 @contextlib.contextmanager
-def _macros_remembered():
-    """While we format, citeproc-py finds each macro of a style once, not by an XPath search
-    on every use (a third of its time; same results). Restored after, for other callers."""
-    try:
-        from citeproc.model import CitationStylesElement
-        search = CitationStylesElement.__dict__["get_macro"]
-    except (ImportError, KeyError):  # another citeproc-py: leave it as it is
-        yield
-        return
-
-    def get_macro(self, name):
-        root = self.get_root()  # a compiled style kept in _compiled, so the same object
-        hit = _macros.get((id(root), name))
-        if hit is None or hit[0] is not root:
-            if len(_macros) > 10_000:
-                _macros.clear()
-            hit = _macros[(id(root), name)] = (root, search(self, name))
-        return hit[1]
-
-    CitationStylesElement.get_macro = get_macro
+def _style_facts_remembered():
+    """While we format, citeproc-py's style lookups are remembered (same results, a
+    fraction of the time). Restored after, for anyone using citeproc-py directly."""
+    patches = _patches()
+    originals = [(cls, name, cls.__dict__[name]) for cls, name, _ in patches]
+    for cls, name, replacement in patches:
+        setattr(cls, name, replacement)
     try:
         yield
     finally:
-        CitationStylesElement.get_macro = search
+        for cls, name, original in originals:
+            setattr(cls, name, original)
 
 
 def _for_citeproc(item: Mapping) -> dict:
