@@ -47,7 +47,7 @@ from typing import Callable, Sequence
 from .. import loader
 from ..batch.tasks import ValidateTask, _locate_id
 from ..config import DEFAULT, discover
-from ..edition import EDITION, REGISTER, Edition, classify, discover_roots, prefix_defs, scan, split_pointer
+from ..edition import EDITION, Edition, classify, discover_roots, prefix_defs, scan, split_pointer
 from ..fsutil import digest_bytes, digest_file, digest_tree, write_atomic
 from ..loader import Document
 from ..problems import ERROR, Problem, Report
@@ -91,6 +91,14 @@ def validate_incremental(paths: Sequence[str | os.PathLike] | str | os.PathLike 
     report = run.report()
     run.save()
     return report
+
+
+def _well_formed(entry: dict) -> bool:
+    """An entry read back has the shape this module writes (or is validated again)."""
+    problems = [_problem(v) for v in entry["problems"] + entry["declared"]]
+    return (all(isinstance(p.line, int) and isinstance(p.message, str) for p in problems)
+            and all(isinstance(value, str) and isinstance(line, int) for value, line in entry["ids"])
+            and all(len(t) == 4 and len(t[2]) == len(t[3]) for t in entry["targets"]))
 
 
 def _problem(values) -> Problem:
@@ -157,8 +165,9 @@ class _Run:
         for f in self.files:
             entry = self.entries.get(f)
             try:
-                fresh = entry is not None and entry["key"] == self._key(f, entry) and self._pointers_hold(entry)
-            except (KeyError, TypeError, ValueError):  # an entry of another shape: validate again
+                fresh = (entry is not None and entry["key"] == self._key(f, entry) and _well_formed(entry)
+                         and self._pointers_hold(entry))
+            except (KeyError, TypeError, ValueError, AttributeError):  # an entry of another shape: validate again
                 fresh = False
             if not fresh:
                 self.entries.pop(f, None)
@@ -381,32 +390,39 @@ def _target_state(path: str) -> tuple[str, frozenset]:
 
 def _looked_up(edition: Edition, doc: Document) -> dict[str, set[str]]:
     """Each file ``doc``'s pointers lead into (as ``Edition.resolver`` follows them, prefixDefs
-    expanded), with the fragments looked up there ("" for the whole file)."""
+    expanded), with the fragments looked up there ("" for the whole file). A pointer leading
+    out of the input folder is kept as ``outside:PATH``."""
+    by_part: dict[str, tuple[str, set[str]]] = {}  # file part -> (a pointer naming it, fragments)
+    for _el, _attr, value in edition.attributes(doc).pointers:
+        for pointer in value.split():
+            parts = split_pointer(pointer)
+            if parts is None:  # prefix:value, followed once expanded (a URI is not followed)
+                pointer = edition.expand(pointer, doc) or ""
+                parts = split_pointer(pointer) if ":" not in pointer.partition("#")[0] else None
+            if parts is None or not parts[0]:
+                continue
+            by_part.setdefault(parts[0], (pointer, set()))[1].add(parts[1] or "")
     found: dict[str, set[str]] = {}
-
-    def follow(pointer: str, depth: int = 0) -> None:
-        parts = split_pointer(pointer)
-        if parts is None:
-            expanded = edition.expand(pointer, doc) if depth == 0 else None
-            if expanded and ":" not in expanded.partition("#")[0]:
-                follow(expanded, 1)
-            return
-        file_part, fragment = parts
-        if not file_part:
-            return
+    for pointer, fragments in by_part.values():
         target = edition.document_for(pointer, doc)
         if isinstance(target, Document):
             where = os.path.abspath(target.path)
         elif isinstance(target, Problem):
             where = ("outside:" if target.rule == "pointer-outside" else "") + os.path.abspath(target.file)
         else:
-            return
-        found.setdefault(where, set()).add(fragment or "")
-
-    for _el, _attr, value in edition.attributes(doc).pointers:
-        for pointer in value.split():
-            follow(pointer)
+            continue
+        found.setdefault(where, set()).update(fragments)
     return found
+
+
+class _Asked(dict):
+    """The ``Chooser``'s resolved declarations, noting which of them a document asked for."""
+
+    keys_asked: list
+
+    def get(self, key, default=None):
+        self.keys_asked.append(key)
+        return super().get(key, default)
 
 
 class _FactsTask(ValidateTask):
@@ -425,21 +441,34 @@ class _FactsTask(ValidateTask):
                        declared=self.options.get("xml_model", True), fetch=self.options.get("fetch"))
 
     def run_chunk(self, items: list[tuple[str, bytes]]) -> list:
+        from . import _widest
+
         paths = {os.path.abspath(p) for p, _ in items}
         extra = [(self.edition_file, b"")] if self.edition_file and self.edition_file not in paths else []
         outcomes = super().run_chunk(items + extra)[:len(items)]
-        seen: dict[str, list] = {}  # the registers a chunk's files point into, read once a chunk
-        return [dataclasses.replace(o, data=self._facts(path, o.data, seen)) for (path, _), o in zip(items, outcomes)]
+        config = self.options.get("config") or DEFAULT
+        registers = {str(p) for p in config.register_files()}
+        wider = [str(config.root)] if config.root else []
+        wider += sorted(self.roots or (), key=len, reverse=True)
+        # one Edition for the chunk: registers read, prefixDefs expanded, once for all its files
+        edition = Edition(register_paths=registers)
+        if self.edition_file and self.edition_file not in paths:
+            edition.add(self.edition_file, loader.try_load(self.edition_file))
+        docs = []
+        for path, _ in items:  # all added first: the Edition finds its edition file once
+            doc = loader.try_load(path)
+            docs.append(doc)
+            if isinstance(doc, Document):
+                edition.add(path, doc, _widest(Path(path), Path(os.path.dirname(os.path.abspath(path))), wider))
+        shared: dict = {}
+        return [dataclasses.replace(o, data=self._facts(path, o.data, doc, edition, shared))
+                for (path, _), o, doc in zip(items, outcomes, docs)]
 
-    def _facts(self, path: str, ids, seen: dict[str, list]) -> dict:
-        from . import _widest
-        from .choose import declarations
+    def _facts(self, path: str, ids, doc, edition: Edition, shared: dict) -> dict:
         from .locate import Locator
 
-        config = self.options.get("config") or DEFAULT
         facts: dict = {"ids": [list(pair) for pair in ids or ()], "declared_hrefs": [], "schema_paths": [],
                        "prefixed": False, "targets": [], "declared": [], "target_ids": {}}
-        doc = loader.try_load(path)
         if not isinstance(doc, Document):
             return facts
         located: list[Locator] = []
@@ -450,33 +479,27 @@ class _FactsTask(ValidateTask):
             return located[0]
 
         chooser = self.chooser()
+        asked = chooser._outcomes = shared.setdefault("outcomes", _Asked())  # resolved once a chunk
+        asked.keys_asked = []
         refs = chooser.choose(doc, locator)
-        folder = os.path.dirname(os.path.abspath(path))
-        if not chooser.explicit and not chooser.configured and chooser.declared:
-            facts["declared_hrefs"] = [[folder, d.href, d.kind] for d in declarations(doc, locator)]
+        facts["declared_hrefs"] = sorted(map(list, set(asked.keys_asked)))
         facts["schema_paths"] = sorted({str(r.path) for r in refs})
         facts["declared"] = [_values(p) for p in chooser.declaration_problems()]
-        registers = {str(p) for p in config.register_files()}
-        facts["kind"] = REGISTER if os.path.abspath(path) in registers else classify(doc)
+        facts["kind"] = edition.kind(doc)
         if facts["kind"] == EDITION:
             facts["prefixes"] = _prefix_signature(doc)
-        wider = [str(config.root)] if config.root else []
-        wider += sorted(self.roots or (), key=len, reverse=True)
-        edition = Edition(register_paths=registers)
-        edition.add(path, doc, _widest(Path(path), Path(folder), wider))
-        if self.edition_file and self.edition_file != os.path.abspath(path):
-            edition.add(self.edition_file, loader.try_load(self.edition_file))
         pointers = edition.attributes(doc).pointers
         facts["prefixed"] = any(split_pointer(p) is None for _el, _a, v in pointers for p in v.split())
+        seen = shared.setdefault("targets", {})  # the registers a chunk's files point into, read once
         for target, fragments in sorted(_looked_up(edition, doc).items()):
             if target.startswith("outside:"):
                 state, ids_there = "outside", frozenset()
             else:
                 if target not in seen:
                     state, found = _target_state(target)
-                    seen[target] = [digest_file(target), state, sorted(found)]
-                facts["target_ids"][target] = seen[target]
-                state, ids_there = seen[target][1], frozenset(seen[target][2])
+                    seen[target] = ([digest_file(target), state, sorted(found)], found)
+                facts["target_ids"][target] = seen[target][0]
+                state, ids_there = seen[target][0][1], seen[target][1]
             ordered = sorted(fragments)
             facts["targets"].append([target, state, ordered,
                                      [state == "doc" and (not fr or fr in ids_there) for fr in ordered]])
