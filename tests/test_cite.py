@@ -283,6 +283,6 @@ def test_remembered_macros_format_as_citeproc_does_alone(monkeypatch, style):
     search = CitationStylesElement.get_macro
     ours = format_citation(items, style, output="html")
     assert CitationStylesElement.get_macro is search  # put back for other callers
-    monkeypatch.setattr(citations, "_macros_remembered", contextlib.nullcontext)
+    monkeypatch.setattr(citations, "_style_facts_remembered", contextlib.nullcontext)
     assert format_citation(items, style, output="html") == ours
     assert len(ours.splitlines()) == len(DOCS)
