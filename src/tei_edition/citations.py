@@ -95,13 +95,14 @@ def format_citation(csl_items: str | Iterable[Mapping], style: str = "chicago", 
     fmt = formatter.html if output == "html" else formatter.plain
     with _lock, warnings.catch_warnings(), _style_facts_remembered():
         warnings.simplefilter("ignore")  # citeproc-py warns about CSL variables it does not use
-        source = CiteProcJSON([_for_citeproc(i) for i in items])
         csl = _compiled.get(style)
         if csl is None:  # compiling a style costs more than formatting an entry
             csl = _compiled[style] = CitationStylesStyle(_style_source(style), validate=False)
         entries = []
-        for item in items:
-            bib = CitationStylesBibliography(csl, source, fmt)
+        for item in map(_for_citeproc, items):
+            # a source and a bibliography of its own: items sharing an id (001 in two
+            # volumes) keep their own text, and none is "already cited" by another
+            bib = CitationStylesBibliography(csl, CiteProcJSON([item]), fmt)
             citation = Citation([CitationItem(item["id"])])
             bib.register(citation)
             rendered = [str(e) for e in bib.bibliography()]
