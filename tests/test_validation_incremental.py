@@ -265,3 +265,29 @@ def test_any_edit_sequence_gives_a_fresh_report(tmp_path_factory, edits, across)
             letter.write_text(letter.read_text(encoding="utf-8").replace(
                 "<body>", '<body><p><ref target="nowhere">x</ref></p>', 1), encoding="utf-8")
         same(root, cache)
+
+
+EDITION_FILE = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt><title>E</title></titleStmt>
+<publicationStmt><p>x</p></publicationStmt><sourceDesc><p>x</p></sourceDesc></fileDesc>
+<encodingDesc><listPrefixDef><prefixDef ident="per" matchPattern="(.+)" replacementPattern="{target}#$1"/>
+</listPrefixDef></encodingDesc></teiHeader><text type="edition"><body><p>About</p></body></text></TEI>"""
+
+
+def test_the_edition_files_prefixdefs_reach_every_letter(tmp_path, counted):
+    """Letters whose per: pointers only the edition file's prefixDef expands, validated in a run
+    that does not hold the edition file; then the prefixDef changes under them."""
+    root = make(tmp_path / "ed")
+    for letter in (root / "letters").glob("*.xml"):
+        letter.write_text(letter.read_text(encoding="utf-8").replace('ref="psn:', 'ref="per:'), encoding="utf-8")
+    edition = root / "edition.xml"
+    edition.write_text(EDITION_FILE.format(target="../registers/persons.xml"), encoding="utf-8")
+    cache = tmp_path / "cache"
+    assert not [p for p in same(root, cache).problems if p.rule.startswith("pointer")]
+    letter = root / "letters" / "letter-00003.xml"
+    letter.write_text(letter.read_text(encoding="utf-8").replace("<body>", "<body><p>more</p>", 1), encoding="utf-8")
+    counted.clear()
+    same(root, cache)
+    assert counted == ["letter-00003.xml"]
+    edition.write_text(EDITION_FILE.format(target="../registers/nobody.xml"), encoding="utf-8")
+    broken = same(root, cache)
+    assert any("nobody.xml" in p.message for p in broken.problems)

@@ -55,7 +55,7 @@ from ..problems import ERROR, Problem, Report
 __all__ = ["validate_incremental", "INDEX"]
 
 INDEX = "index.json"
-_FORMAT = 1
+_FORMAT = 2
 # what a schema may include or import from its folder; other files there (documents) are not read
 _SCHEMA_SUFFIXES = (".xsd", ".rng", ".sch", ".xsl", ".xslt", ".dtd", ".ent", ".mod")
 _ACROSS = "every xml:id must be unique across the edition"
@@ -141,7 +141,7 @@ class _Run:
         self.changed = not same or set(self.entries) != set(self.files)
         self.digests: dict[str, str | None] = {}
         self._schema_states: dict[str, str] = {}
-        self._outcomes: dict[tuple, list] = {}
+        self._outcomes: dict[tuple, str] = {}
         self._current: dict[str, tuple[str, frozenset]] = {}
 
     def _load(self) -> dict:
@@ -197,18 +197,18 @@ class _Run:
         return None, ""
 
     def _key(self, f: str, entry: dict) -> str:
-        outcomes = [self._outcome(folder, href, kind) for folder, href, kind in entry["declared_hrefs"]]
-        states = [self._schema_state(path) for path in entry["schema_paths"]]
-        return digest_bytes(json.dumps([
-            self.fingerprint, self.digests[f], self.place[f], outcomes, states,
+        outcomes = "\0".join(self._outcome(folder, href, kind) for folder, href, kind in entry["declared_hrefs"])
+        states = "\0".join(self._schema_state(path) for path in entry["schema_paths"])
+        return digest_bytes("\n".join([
+            self.fingerprint, self.digests[f] or "", self.place[f], outcomes, states,
             self.edition_sig if entry["prefixed"] else "",
         ]).encode())
 
-    def _outcome(self, folder: str, href: str, kind: str | None) -> list:
+    def _outcome(self, folder: str, href: str, kind: str | None) -> str:
         """How a declared schema resolves now (a stat; a remote one is looked up in the fetch cache)."""
         key = (folder, href, kind)
         if key not in self._outcomes:
-            self._outcomes[key] = _resolved(self.task.chooser(), folder, href, kind)
+            self._outcomes[key] = json.dumps(_resolved(self.task.chooser(), folder, href, kind))
         return self._outcomes[key]
 
     def _schema_state(self, path: str) -> str:
@@ -220,7 +220,7 @@ class _Run:
     def _pointers_hold(self, entry: dict) -> bool:
         for path, state, fragments, resolved in entry["targets"]:
             now, ids = self._target(path)
-            if now != state or [now == "doc" and (not fr or fr in ids) for fr in fragments] != resolved:
+            if now != state or _found(now, ids, fragments) != resolved:
                 return False
         return True
 
@@ -378,6 +378,11 @@ def _resolved(chooser, folder: str, href: str, kind: str | None) -> list:
     return ["unusable", *outcome]
 
 
+def _found(state: str, ids: frozenset, fragments: list[str]) -> str:
+    """Which fragments resolve in a pointed-to file, one character each ("" is the file itself)."""
+    return "".join("1" if state == "doc" and (not fr or fr in ids) else "0" for fr in fragments)
+
+
 def _target_state(path: str) -> tuple[str, frozenset]:
     """What a pointer finds in a file: as ``Edition`` loads a file pointed to (not only TEI)."""
     if not os.path.isfile(path):
@@ -501,6 +506,5 @@ class _FactsTask(ValidateTask):
                 facts["target_ids"][target] = seen[target][0]
                 state, ids_there = seen[target][0][1], seen[target][1]
             ordered = sorted(fragments)
-            facts["targets"].append([target, state, ordered,
-                                     [state == "doc" and (not fr or fr in ids_there) for fr in ordered]])
+            facts["targets"].append([target, state, ordered, _found(state, ids_there, ordered)])
         return facts
