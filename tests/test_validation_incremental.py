@@ -291,3 +291,19 @@ def test_the_edition_files_prefixdefs_reach_every_letter(tmp_path, counted):
     edition.write_text(EDITION_FILE.format(target="../registers/nobody.xml"), encoding="utf-8")
     broken = same(root, cache)
     assert any("nobody.xml" in p.message for p in broken.problems)
+
+
+def test_a_schema_that_does_not_compile_and_then_does(tmp_path, counted):
+    root, cache = make(tmp_path / "ed"), tmp_path / "cache"
+    xsd = root / "schema" / "letters.xsd"
+    good = xsd.read_text(encoding="utf-8")
+    xsd.write_text(good.replace("<xs:element", "<xs:elephant", 1), encoding="utf-8")
+    broken = same(root, cache)
+    assert any("not checked against it" in p.message for p in broken.problems)
+    same(root, cache)  # named once, with every file it could not check, run after run
+    xsd.write_text(good, encoding="utf-8")
+    counted.clear()
+    assert same(root, cache).problems == ()
+    counted.clear()
+    same(root, cache)
+    assert counted == []

@@ -158,8 +158,8 @@ class _Run:
             self.digests[f] = digest_file(f)
         self.entries = {f: e for f, e in self.entries.items()
                         if f in self.digests and isinstance(e, dict) and e.get("digest") == self.digests[f]}
-        if self.unusable:
-            self.entries = {}
+        if self.unusable:  # the last run met a schema that does not compile: all again, then see
+            self.entries, self.unusable = {}, False
         self.edition_file, self.edition_sig = self._edition_file()
         misses = []
         for f in self.files:
