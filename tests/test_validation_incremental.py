@@ -307,3 +307,14 @@ def test_a_schema_that_does_not_compile_and_then_does(tmp_path, counted):
     counted.clear()
     same(root, cache)
     assert counted == []
+
+
+def test_explicit_schemas_and_a_missing_one(tmp_path, counted):
+    root, cache = make(tmp_path / "ed"), tmp_path / "cache"
+    schema = root / "schema" / "letters.xsd"
+    with_xsd = same(root, cache, schemas=[schema])
+    assert {Path(p.file).name for p in with_xsd.problems} == {"persons.xml"}  # the register is no letter
+    counted.clear()
+    same(root, cache, schemas=[schema])
+    assert counted == []
+    assert same(root, cache, schemas=[root / "schema" / "missing.xsd"]).files == ()

@@ -71,6 +71,10 @@ def validate_incremental(paths: Sequence[str | os.PathLike] | str | os.PathLike 
     ``run_validate``'s. Raises KeyboardInterrupt when interrupted, as ``validate_bounded`` does."""
     from . import AUTO
     from .bounded import validate_bounded
+    from .choose import explicit
+
+    if schemas and any(isinstance(explicit(s), Problem) for s in schemas):
+        return validate_bounded(paths, schemas, progress=progress, **options)  # the schema's problem alone
 
     if paths is None:
         from ..resources import edition_dir
