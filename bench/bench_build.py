@@ -163,7 +163,6 @@ _WRAP = ("import resource, runpy, sys\n"
 class Run:
     seconds: float
     rss_mb: float
-    log: str
 
 
 class Bench:
@@ -179,11 +178,11 @@ class Bench:
         done = subprocess.run([sys.executable, "-c", _WRAP, str(report), "tei-edition", *args],
                               capture_output=True, text=True, env=self.env)
         seconds = time.perf_counter() - start
-        log = done.stdout + done.stderr
         if done.returncode != 0:
-            raise SystemExit(f"tei-edition {shlex.join(args)} exited {done.returncode}:\n{log[-3000:]}")
+            raise SystemExit(f"tei-edition {shlex.join(args)} exited {done.returncode}:\n"
+                             f"{(done.stdout + done.stderr)[-3000:]}")
         own, children = map(int, report.read_text().split())
-        return Run(seconds, max(own, children) / 1024, log)
+        return Run(seconds, max(own, children) / 1024)
 
     def build(self, edition: Path, site: Path, fresh: bool = False) -> Run:
         if fresh:
@@ -354,6 +353,7 @@ def main(argv=None) -> int:
         ap.error(f"--keep {args.keep}: the folder is not empty")
 
     load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    measured = revision()  # the code the snapshot copies
     work = args.keep or Path(tempfile.mkdtemp(prefix="tei-edition-bench-build-"))
     try:
         work.mkdir(parents=True, exist_ok=True)
@@ -372,7 +372,7 @@ def main(argv=None) -> int:
 
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"`python bench/{Path(__file__).name} {shlex.join(argv if argv is not None else sys.argv[1:])}` at "
-          f"{revision()}; {os.cpu_count()} cores, load average {load_before} before, {load} after")
+          f"{measured}; {os.cpu_count()} cores, load average {load_before} before, {load} after")
     print(f"{args.n:,} letters ({size / 1024:.1f} KB on average); registers of {PERSONS:,} persons and "
           f"{PLACES:,} places ({PLACES // 2:,} with coordinates), correspondents also in each letter's <back>; "
           f"validation on the full build: {validation}")
