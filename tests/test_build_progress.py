@@ -13,7 +13,7 @@ from pathlib import Path
 from editions import copy_edition
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-PHASES = [b"validate", b"reading", b"transforms and citations", b"documents", b"pages", b"index"]
+PHASES = [b"validate", b"reading", b"documents", b"pages", b"index"]
 
 
 def build_args(edition: Path, out: Path, *extra: str) -> list[str]:

@@ -11,6 +11,7 @@ page name). Any change to any of these misses, and the document is made anew.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -28,25 +29,32 @@ def cache_dir(out: str | os.PathLike) -> Path:
 class TransformCache:
     """Transform outputs by key, in a folder; ``keep`` removes what this build did not use."""
 
-    def __init__(self, folder: str | os.PathLike, fingerprint: str):
+    def __init__(self, folder: str | os.PathLike, fingerprint: str = "site"):
+        self.folder = Path(folder)
+        self.fingerprint = fingerprint
+        self.used: set[str] = set()
+
+    @functools.cached_property
+    def shared(self) -> str:
+        """What every entry shares: the code and stylesheets that make the outputs (read
+        once, and only by whoever makes keys: a worker only gets and puts)."""
         from ..batch.tasks import _code_digest
         from ..resources import xslt_dir
 
-        self.folder = Path(folder)
-        # what every entry shares: the code and stylesheets that make the outputs
-        self.shared = digest_bytes("\n".join([
-            __version__, fingerprint, digest_tree(xslt_dir(), (".xsl",)),
+        return digest_bytes("\n".join([
+            __version__, self.fingerprint, digest_tree(xslt_dir(), (".xsl",)),
             _code_digest("transform.py", "citations.py", "xslt.py", "site")]).encode())
-        self.used: set[str] = set()
 
     def key(self, doc: Document, params: dict) -> str | None:
         from ..batch.tasks import _context_deps
 
         own = digest_file(doc.path)
-        if own is None:
-            return None
-        deps = _context_deps(doc)
-        return digest_bytes(json.dumps([self.shared, own, sorted(params.items()), deps]).encode())
+        return None if own is None else self.key_of(own, _context_deps(doc), params)
+
+    def key_of(self, own: str, deps, params: dict) -> str:
+        """The key of a document whose bytes have the digest ``own``, drawing on ``deps``
+        ((path, digest) pairs), made with ``params``."""
+        return digest_bytes(json.dumps([self.shared, own, sorted(params.items()), [list(d) for d in deps]]).encode())
 
     def get(self, key: str | None) -> dict | None:
         if key is None:
@@ -70,6 +78,11 @@ class TransformCache:
             return  # a cache that cannot be written only costs the next build time
         self.used.add(key)
 
+    def keep(self, keys) -> None:
+        """Remove every entry but those of ``keys`` (the documents of this build)."""
+        self.used |= set(keys)
+        self.keep_used()
+
     def keep_used(self) -> None:
         """Remove entries no document of this build used (removed or changed documents)."""
         try:
@@ -82,3 +95,39 @@ class TransformCache:
                     entry.unlink()
                 except OSError:
                     pass
+
+
+class CitationCache:
+    """Formatted citations by the content of their CSL item: a document whose item did not
+    change is never formatted again, even when its text or the stylesheets did."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+
+    @staticmethod
+    def key(item: dict) -> str:
+        return digest_bytes(json.dumps([__version__, _engine(), item], sort_keys=True, ensure_ascii=False).encode())
+
+    def get(self, item: dict) -> list | None:
+        try:
+            found = json.loads((self.folder / f"{self.key(item)}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return [tuple(c) for c in found] if isinstance(found, list) else None
+
+    def put(self, item: dict, citations: list) -> None:
+        try:
+            write_atomic(self.folder / f"{self.key(item)}.json", json.dumps(citations, ensure_ascii=False),
+                         durable=False)
+        except OSError:
+            pass
+
+
+@functools.lru_cache(maxsize=1)
+def _engine() -> str:
+    """The citeproc-py release that formats citations (read once: importlib.metadata is slow)."""
+    try:
+        from importlib.metadata import version
+        return version("citeproc-py")
+    except Exception:
+        return ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -17,15 +18,15 @@ from .. import loader
 from ..fsutil import iter_xml_files
 from ..loader import Document
 from ..problems import WARNING, Problem
-from .citations import format_citations
-from .documents import (document_page, header_date, introduction_html, own_title, page_names, pointer_resolver,
-                        series_title)
+from .documents import introduction_html, own_title, page_names
 from .entries import edition_entries, registers_of
+from .gather import gather
 from .markup import process_fragment
 from .model import SITE_PAGES, EditionInfo, Mention, SiteData
+from .records import (PageContext, PageTask, RecordStore, light, missing_page, notes_of, page_of,
+                      record_valid)
 from .text import NS, T, XML_LANG, date_attrs, norm, safe_url, text_of
 from .theme import read_theme
-from .transforms import CITATIONS, run_transforms
 
 
 def load_all(paths: Iterable, roots: dict | None = None) -> tuple[list[Document], list[Problem]]:
@@ -46,104 +47,157 @@ def load_all(paths: Iterable, roots: dict | None = None) -> tuple[list[Document]
 def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = "",
             jobs: int | None = None, quiet: bool = False, scheduler=None, config=None,
             invalid: Iterable[str] = (), progress=None, cache=None) -> SiteData:
-    """Read the edition at ``paths`` (default: the bundled one) into ``SiteData``.
+    """Read the edition at ``paths`` (default: the bundled one) into ``SiteData`` with every
+    document's full page data (see :func:`gather_site` for the options; ``cache`` is
+    the folder of ``SITE.cache/``, or None for a temporary one)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="tei-edition-site-") as scratch:
+        site = gather_site(paths, base_url=base_url, banner=banner, jobs=jobs, quiet=quiet, scheduler=scheduler,
+                           config=config, invalid=invalid, progress=progress, cache=cache or scratch)
+        pages = tuple(page_of(site.records.get(site.keys[d.id])) for d in site.data.documents)
+    return dataclasses.replace(site.data, documents=pages)
+
+
+@dataclass
+class Site:
+    """The edition-wide facts (``data``, its documents' compact facts only), and where each
+    document's full page data is kept (``records``, by ``keys``: page name -> key)."""
+
+    data: SiteData
+    records: RecordStore
+    keys: dict[str, str]
+    cite_keys: set = dataclasses.field(default_factory=set)
+    registers: object = None  # the registers' model, for their data files
+
+
+def gather_site(paths: Iterable | None = None, *, base_url: str = "", banner: str = "",
+                jobs: int | None = None, quiet: bool = False, scheduler=None, config=None,
+                invalid: Iterable[str] = (), progress=None, cache=None) -> Site:
+    """Read the edition at ``paths`` (default: the bundled one) one file at a time, and make
+    every document's page data in worker processes, reusing what ``cache`` (``SITE.cache/``)
+    keeps of an earlier build.
 
     ``config``: the project file's settings (found from ``paths`` when not given): its
     title names the edition, its folder is the root page names are relative to.
     ``invalid``: files the validation found errors in; their pages say so.
-    ``progress(n, total, phase)``: called as each phase goes (transforms, documents, citations).
-
-    ``jobs``: worker processes for the per-document transforms (default: the batch
-    runner decides, in this process for a small edition; 0 = in this process).
-    ``scheduler``: run those transforms on a Dask cluster instead, given as a
+    ``progress(n, total, phase)``: called as each phase goes.
+    ``jobs``: worker processes (default: the batch runner decides, in this process for a
+    small edition; 0 = in this process). ``scheduler``: a Dask cluster instead, given as a
     ``tcp://host:port`` address or a ``distributed.Client``; raises
     :class:`~tei_edition.batch.BatchError` when it cannot be used.
     """
     from ..config import discover
-    from ..edition import Edition, classify
-    from ..registers import collect as register_model
     from ..resources import edition_dir
+    from .cache import TransformCache
 
     paths = list(paths) if paths else [edition_dir()]
     config = config if config is not None else discover(paths)
-    roots: dict = {}
-    docs, notes = load_all(paths, roots)
-    if config.root:
-        roots = dict.fromkeys(roots, config.root)
-    by_kind: dict[str, list[Document]] = {"edition": [], "register": [], "document": []}
-    named = {str(p) for p in config.register_files()}  # the project file's registers get no page
-    for d in docs:
-        by_kind["register" if str(d.path.resolve()) in named else classify(d)].append(d)
-    documents = by_kind["document"]
-    registers, entries, names = _named(docs, documents, roots)
-    # what the register model finds wrong (the same id disagreeing, an entry without id)
-    notes.extend(register_model(docs).problems)
+    found = gather(paths, config, progress)
+    notes = list(found.notes) + list(found.registers.problems)
+    heads = found.heads
+    registers, entries = registers_of(list(found.entries.values()))
+    names = page_names(heads, [*SITE_PAGES, *(r.page.removesuffix(".html") for r in registers)],
+                       {h.path: h.root for h in heads})
     doc_ids: dict[str, str] = {}  # TEI id, page name or file stem -> page name
-    for d in documents:
-        for key in (d.id, names[d.path], d.path.stem):
+    for h in heads:
+        for key in (h.id, names[h.path], h.path.stem):
             if key:
-                doc_ids.setdefault(key, names[d.path])
+                doc_ids.setdefault(key, names[h.path])
     index = {e.id: e for e in entries}
     edition = EditionInfo()
-    if by_kind["edition"]:
-        edition, problems = edition_info(by_kind["edition"][0], index, doc_ids)
+    if found.edition is not None:
+        edition, problems = edition_info(found.edition, index, doc_ids)
         notes.extend(problems)
-    title = config.title or _shared_series(documents) or (edition.title if by_kind["edition"] else "")
+    series = {h.series for h in heads}
+    title = config.title or (series.pop() if len(series) == 1 else "") or (edition.title if found.edition else "")
     edition = dataclasses.replace(edition, title=title or edition.title)
     project = {"edition-title": config.title or ""}
-    by_name = {names[d.path]: d for d in documents}
     order = []
     for i in edition.order:
         if i in doc_ids and doc_ids[i] not in order:
             order.append(doc_ids[i])
-    rest = sorted((d for d in documents if names[d.path] not in order),
-                  key=lambda d: (header_date(d), names[d.path]))
-    order += [names[d.path] for d in rest]
-    summaries = {doc_ids.get(k, k): v for k, v in edition.summaries}
-    outputs, failures = run_transforms([by_name[n] for n in order], base_url, jobs=jobs, quiet=quiet,
-                                       scheduler=scheduler, project=project,
-                                       names={str(d.path): names[d.path] for d in documents}, progress=progress,
-                                       cache=cache)
+    rest = sorted((h for h in heads if names[h.path] not in order), key=lambda h: (h.date, names[h.path]))
+    order += [names[h.path] for h in rest]
+    by_name = {names[h.path]: h for h in heads}
+    transforms = TransformCache(Path(cache) / "transforms")
+    keys = {name: transforms.key_of(h.digest, h.deps, {**project, "document-id": name, "base-url": base_url or ""})
+            for name, h in by_name.items()}
+    context = PageContext(index, doc_ids, {doc_ids.get(k, k): v for k, v in edition.summaries},
+                          {str(h.path): names[h.path] for h in heads}, {str(h.path): keys[names[h.path]] for h in heads},
+                          {str(h.path): str(h.root) for h in heads}, base_url or "", project,
+                          str(found.edition.path) if found.edition is not None else "", edition, str(cache))
+    records = RecordStore(Path(cache) / "records")
+    made, failures = make_records([by_name[n] for n in order], context, records, jobs=jobs, quiet=quiet,
+                                  scheduler=scheduler, progress=progress)
     invalid = {str(Path(f).resolve()) for f in invalid}
-    pointers = Edition()
-    for d in docs:
-        pointers.add(d.path, d, roots.get(d.path))
-    known = set(index) | set(doc_ids)
-    unknown: dict[str, list] = {}  # id -> [first document, its resolver, mentions]
-    pages = []
-    for n, name in enumerate(order, 1):
-        if progress:
-            progress(n, len(order), "documents")
-        doc = by_name[name]
-        notes.extend(failures.get(str(doc.path), ()))
-        resolve, missed = pointer_resolver(pointers, doc, known)
-        page, page_notes = document_page(doc, index, doc_ids, summaries.get(name, ""),
-                                         base_url=base_url, edition=edition, name=name,
-                                         outputs=outputs.get(str(doc.path)), project=project,
-                                         resolve=resolve)
-        for ident, n in missed.items():
-            unknown.setdefault(ident, [doc, resolve, 0])[2] += n
-        if str(doc.path.resolve()) in invalid:
+    pages, unknown, cite_keys = [], {}, set()
+    for name in order:
+        head = by_name[name]
+        record = made.get(name)
+        if record is None:
+            notes.append(missing_page(str(head.path), failures.get(str(head.path), ())))
+            continue
+        page = light(page_of(record))
+        notes.extend(notes_of(record))
+        for ident, (count, line, col) in record.get("missed", {}).items():
+            unknown.setdefault(ident, [str(head.path), line, col, 0])[3] += count
+        if str(head.path.resolve()) in invalid:
             page = dataclasses.replace(page, invalid=True)
-        # correspContext's previous and next letter, as page names (where they are in the edition)
-        page = dataclasses.replace(page, context=tuple(doc_ids.get(resolve(t) or "", "") if t else ""
-                                                       for t in page.context))
         pages.append(page)
-        notes.extend(page_notes)
-    # the citations the workers formatted; the rest (a document run here) are formatted now
-    cites = [(outputs.get(str(by_name[n].path)) or {}).get(CITATIONS) for n in order]
-    missing = [i for i, c in enumerate(cites) if c is None]
-    if missing:
-        if progress:
-            progress(0, 0, "citations")
-        for i, c in zip(missing, format_citations([pages[i].csl for i in missing])):
-            cites[i] = c
-    pages = [dataclasses.replace(p, citations=tuple(c)) for p, c in zip(pages, cites)]
     notes.extend(_unknown_entry(ident, *found) for ident, found in unknown.items())
     theme, problems = read_theme(config)
     notes.extend(problems)
-    return SiteData(edition, tuple(pages), tuple(entries), banner, base_url.rstrip("/"), tuple(notes),
+    data = SiteData(edition, tuple(pages), tuple(entries), banner, base_url.rstrip("/"), tuple(notes),
                     registers, theme)
+    return Site(data, records, {n: keys[n] for n in made}, cite_keys, found.registers)
+
+
+def make_records(heads: list, context: PageContext, records: RecordStore, *, jobs=None, quiet=False,
+                 scheduler=None, progress=None) -> tuple[dict[str, dict], dict[str, tuple[Problem, ...]]]:
+    """Every document's record by page name: kept ones still valid, the rest made by
+    :class:`PageTask` through the batch runner; and why a document got none (its worker failed)."""
+    from ..batch import FAILED, BatchError, Job, run
+
+    made: dict[str, dict] = {}
+    failures: dict[str, tuple[Problem, ...]] = {}
+    total = len(heads)
+    todo = []
+    for h in heads:
+        name = context.names[str(h.path)]
+        kept = records.get(context.keys[str(h.path)])
+        if kept is not None and record_valid(kept, context.index, context.doc_ids):
+            made[name] = kept
+        else:
+            todo.append(h)
+    if progress:
+        progress(len(made), total, "documents")
+
+    def keep(result) -> None:
+        path = str(result.job.source)
+        if result.status == FAILED or not isinstance(result.data, dict):
+            failures[path] = result.problems
+        else:
+            records.put(context.keys[path], result.data)
+            made[context.names[path]] = result.data
+        if progress:
+            progress(len(made) + len(failures), total, "documents")
+
+    if not todo:
+        return made, failures
+    task = PageTask(context)
+    jobs_ = [Job(Path(h.path), str(h.path), explicit=True) for h in todo]
+    try:
+        summary = run(jobs_, task, None, jobs=jobs, quiet=quiet, scheduler=scheduler, journal=False,
+                      on_result=keep, progress=False if progress else None)
+    except BatchError:
+        if scheduler is not None:
+            raise  # the cluster was asked for: building here instead would hide the mistake
+        summary = run(jobs_, task, None, jobs=0, quiet=quiet, journal=False, on_result=keep,
+                      progress=False if progress else None)  # no workers here: this process makes them
+    if summary.interrupted:
+        raise KeyboardInterrupt
+    return made, failures
 
 
 def _named(docs: list[Document], documents: list[Document], roots: dict):
@@ -165,24 +219,10 @@ def page_names_of(edition) -> dict[Path, str]:
     return _named(docs, list(edition.documents), roots)[2]
 
 
-def _unknown_entry(ident: str, doc: Document, resolve, mentions: int) -> Problem:
+def _unknown_entry(ident: str, file: str, line: int, col: int, mentions: int) -> Problem:
     """One warning for every mention of an id that names no entry, at the first pointer."""
-    from ..validation.locate import Locator
-
-    line, col = 1, 1
-    for el in doc.root.iter():
-        tokens = f"{el.get('ref') or ''} {el.get('corresp') or ''}".split() if isinstance(el.tag, str) else ()
-        if any(resolve(t) == ident for t in tokens):
-            line, col = Locator(doc).element(el)
-            break
-    return Problem(str(doc.path), line, col, WARNING, "site-no-entry",
+    return Problem(file, line, col, WARNING, "site-no-entry",
                    f"'{ident}' names no register entry; its {mentions} mention(s) are shown as plain names")
-
-
-def _shared_series(documents: list[Document]) -> str:
-    """The series title every document names, when they name one and the same."""
-    found = {series_title(d) for d in documents}
-    return found.pop() if len(found) == 1 else ""
 
 
 def edition_info(doc: Document, index: dict, doc_ids: dict) -> tuple[EditionInfo, list[Problem]]:

@@ -41,18 +41,23 @@ def edition_entries(docs: Iterable[Document]) -> list[Entry]:
     What a later file adds to an entry (names, links, roles, notes) is united with it;
     its dates, label and coordinates stay those read first, as the register model
     keeps them (and reports the disagreement)."""
-    from ..registers.read import entry_elements
-
     merged: dict[str, Entry] = {}
     for doc in docs:
-        for el, kind, list_type in entry_elements(doc.root):
-            ident = el.get(XML_ID)
-            if not ident:
-                continue  # the register model reports it; nothing can point at it
-            found = entry_of(el, kind, list_type)
-            first = merged.get(ident)
-            merged[ident] = found if first is None or first.kind != kind else _united(first, found)
+        merge_entries(merged, doc)
     return list(merged.values())
+
+
+def merge_entries(merged: dict[str, Entry], doc: Document) -> None:
+    """Add the entries ``doc`` holds to ``merged`` (id -> Entry), as :func:`edition_entries` does."""
+    from ..registers.read import entry_elements
+
+    for el, kind, list_type in entry_elements(doc.root):
+        ident = el.get(XML_ID)
+        if not ident:
+            continue  # the register model reports it; nothing can point at it
+        found = entry_of(el, kind, list_type)
+        first = merged.get(ident)
+        merged[ident] = found if first is None or first.kind != kind else _united(first, found)
 
 
 def _united(first: Entry, more: Entry) -> Entry:

@@ -10,12 +10,13 @@ FILES = (("data/registers.csv", "csv", "CSV"), ("data/registers.json", "json", "
          ("data/places.geojson", "geojson", "GeoJSON, the places with coordinates"))
 
 
-def register_exports(paths: Iterable | None) -> list[tuple[str, str]]:
-    """``(file, text)`` for every export of the edition's registers."""
-    from ..registers import collect
+def register_exports(source) -> list[tuple[str, str]]:
+    """``(file, text)`` for every export of the edition's registers; ``source``: the
+    registers' model already made, or the paths to read it from."""
+    from ..registers import Registers, collect
     from ..registers.export import render
 
-    registers = collect(list(paths) if paths else None)
+    registers = source if isinstance(source, Registers) else collect(list(source) if source else None)
     return [(rel, render(registers, fmt)) for rel, fmt, _label in FILES]
 
 

@@ -199,14 +199,27 @@ INVALID_NOTE = ('<p class="invalid-note" role="note">The TEI of this document do
                 "edition's rules; what this page shows may be incomplete.</p>\n")
 
 
-def page_document(data: SiteData, i: int) -> list[tuple[str, str | bytes]]:
+def neighbours(data: SiteData, i: int) -> tuple[DocPage | None, DocPage | None]:
+    """The previous and next document of the ``i``-th: correspContext's, else the reading order's."""
     d = data.documents[i]
     prev = data.documents[i - 1] if i > 0 else None
     nxt = data.documents[i + 1] if i + 1 < len(data.documents) else None
-    by_id = {x.id: x for x in data.documents} if any(d.context) else {}
-    prev, nxt = by_id.get(d.context[0], prev), by_id.get(d.context[1], nxt)  # correspContext first
+    if any(d.context):
+        by_id = data.__dict__.get("_by_id")
+        if by_id is None:
+            by_id = {x.id: x for x in data.documents}
+            object.__setattr__(data, "_by_id", by_id)
+        prev, nxt = by_id.get(d.context[0], prev), by_id.get(d.context[1], nxt)  # correspContext first
     if prev is nxt:  # one way given by correspContext, the other by date: the same letter twice
         prev, nxt = (prev, None) if d.context[0] else (None, nxt)
+    return prev, nxt
+
+
+def page_document(data: SiteData, i: int, d: DocPage | None = None) -> list[tuple[str, str | bytes]]:
+    """The ``i``-th document's page and downloads; ``d``: its full page data, where
+    ``data`` holds only its compact facts."""
+    d = d or data.documents[i]
+    prev, nxt = neighbours(data, i)
 
     def party(items, plain):
         if not items:

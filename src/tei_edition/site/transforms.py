@@ -36,10 +36,12 @@ def site_transforms(base_url: str = "", project: dict | None = None) -> list[tup
     return [READING] + [(fmt, meta) for _e, fmt, _l, _m in DOWNLOADS]
 
 
-def transform_outputs(doc: Document, base_url: str = "", project: dict | None = None) -> dict[str, object] | None:
+def transform_outputs(doc: Document, base_url: str = "", project: dict | None = None,
+                      citations=None) -> dict[str, object] | None:
     """Each site format's output text, or the Problem that stopped it (None: no transform
     module); and under ``CITATIONS`` the page's formatted citations, [(style label, HTML)]:
-    citeproc-py takes ~50 ms a document, so it runs here, in the workers."""
+    citeproc-py takes ~10 ms a document, so it runs here, in the workers. ``citations``:
+    a :class:`~tei_edition.site.cache.CitationCache` to take them from when the CSL item is unchanged."""
     out: dict[str, object] = {}
     for fmt, params in site_transforms(base_url, project):
         result = run_format(doc, fmt, params)
@@ -47,7 +49,12 @@ def transform_outputs(doc: Document, base_url: str = "", project: dict | None = 
             return None
         out[fmt] = result
     item, _problems = csl_item(doc, meta_params(base_url, project), out)  # document_page reports them
-    out[CITATIONS] = format_citations([item])[0] if item is not None else []
+    found = citations.get(item) if citations is not None and item is not None else None
+    if found is None:
+        found = format_citations([item])[0] if item is not None else []
+        if citations is not None and item is not None:
+            citations.put(item, found)
+    out[CITATIONS] = found
     return out
 
 

@@ -8,31 +8,38 @@ build wrote and this one did not.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
+import shutil
 import time
 from importlib import resources as _resources
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..fsutil import write_atomic
+from .. import __version__
+from ..batch.tasks import _code_digest
+from ..fsutil import digest_bytes, sync_folder, write_atomic
 from ..problems import ERROR, Problem, Report
 from .cache import TransformCache, cache_dir
-from .collector import collect, load_all
+from .collector import gather_site, load_all
 from .exports import register_exports
 from .letters import PAGE as CORRESPONDENTS, has_letters, page_correspondents
 from .mapsvg import svg_map
 from .model import DOWNLOADS, BuildResult, SiteData
-from .pages import page_chronology, page_document, page_index, page_register, page_search
-from .search import index_search
+from .pages import entity_data, neighbours, page_chronology, page_document, page_index, page_register, page_search
+from .records import page_of
+from .search import index_language, index_search
 
 ASSETS = ("site.css", "print.css", "site.js", "search.js", "favicon.svg")
 
 
-def plan(data: SiteData) -> list[str]:
-    """Every page to render, by name; ``render`` turns each into files."""
+def plan(data: SiteData, documents: bool = True) -> list[str]:
+    """Every page to render, by name; ``render`` turns each into files. ``documents``: with
+    the document pages (``build`` writes those from their records)."""
     return (["index", "chronology", "search", "assets"] + [f"register:{r.kind}" for r in data.registers]
             + (["correspondents"] if has_letters(data) else [])
-            + [f"document:{i}" for i in range(len(data.documents))])
+            + ([f"document:{i}" for i in range(len(data.documents))] if documents else []))
 
 
 def render(data: SiteData, page: str) -> list[tuple[str, str | bytes]]:
@@ -114,45 +121,52 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
 
     A document the validation finds errors in still gets its page, which says so; the
     full report is written beside the site (:func:`report_paths`). ``strict``: refuse
-    an invalid edition (nothing is written). ``force`` is accepted and changes nothing
-    (an invalid edition is built unless ``strict``).
+    an invalid edition (nothing is written). ``force``: make every page again, reusing
+    nothing an earlier build kept in ``SITE.cache/`` (beside the site, never published).
     ``config``: the project file's settings (found from ``paths`` when not given).
-    ``jobs``: worker processes for the per-document transforms (see :func:`collect`);
-    ``scheduler``: a Dask cluster for them instead (an address or a ``distributed.Client``;
+    ``jobs``: worker processes for the per-document work (validation, transforms,
+    citations, page data; see :func:`~tei_edition.site.collector.gather_site`);
+    ``scheduler``: a Dask cluster for it instead (an address or a ``distributed.Client``;
     every file is still written here, so the site is the same);
     ``quiet``: no progress bar from them.
     Raises :class:`~tei_edition.batch.BatchError` when the scheduler cannot be used.
+
+    A rebuild does only what changed: a document's page data is made again when its file,
+    the files it draws on, or what it looked up of the edition changed; a page is written
+    again when its data or what it shows of the edition (neighbours, entries) changed; the
+    search index when any indexed page or entry did. A build stopped at any point leaves
+    every file whole, and the next build completes the site.
     """
     from ..resources import edition_dir
 
-    del force  # kept so older callers keep working
     started = time.perf_counter()
     paths = list(paths) if paths else [edition_dir()]
     out = Path(out)
+    cache = cache_dir(out)
+    if force:
+        shutil.rmtree(cache, ignore_errors=True)
     if progress:
         progress(0, 0, "validate")
-    report = run_validation(paths) if validate else Report.of([], [])
+    report = run_validation(paths, cache=cache, jobs=jobs) if validate else Report.of([], [])
     if not report.ok and strict:
         return BuildResult(out, report, False, seconds=time.perf_counter() - started)
     if progress:
         progress(0, 0, "reading")
-    cache = TransformCache(cache_dir(out), "site")
-    data = collect(paths, base_url=base_url or "", jobs=jobs, quiet=quiet, scheduler=scheduler,
-                   config=config, invalid=report.files_with_errors(), progress=progress, cache=cache)
-    cache.keep_used()
-    pages = plan(data)
-    written = []
+    site = gather_site(paths, base_url=base_url or "", jobs=jobs, quiet=quiet, scheduler=scheduler,
+                       config=config, invalid=report.files_with_errors(), progress=progress, cache=cache)
+    data = site.data
+    state = SiteState.load(cache / "state.json")
+    written: list[str] = []
     try:
         _refuse_overwriting_sources(out, data)  # e.g. -o pointing at the edition folder itself
-        for n, page in enumerate(pages, 1):
-            if progress:
-                progress(n, len(pages), "pages")
+        _write_documents(out, site, state, written, progress)
+        for page in plan(data, documents=False):
             for rel, content in render(data, page):
-                write_atomic(_safe_target(out, rel), content)
+                _write_changed(out, rel, content)
                 written.append(rel)
         if data.registers:
-            for rel, content in register_exports(paths):  # the downloads of the register pages
-                write_atomic(_safe_target(out, rel), content)
+            for rel, content in register_exports(site.registers):  # the downloads of the register pages
+                _write_changed(out, rel, content)
                 written.append(rel)
         if validate:
             write_report(report, out)
@@ -161,14 +175,122 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
                           str(exc) if isinstance(exc, SiteWriteError) else f"cannot write the site: {exc}")
         return BuildResult(out, report, False, tuple(written), time.perf_counter() - started,
                            data.notes + (problem,))
-    if progress:
-        progress(0, 0, "index")
-    search_notes = index_search(out, data)
-    if search_notes:  # no Pagefind here: the search page carries a small index of its own
-        write_atomic(out / "search.html", page_search(data, inline=True))
+    search_notes = _index(out, data, site, state, progress)
     _forget_stale(out, written)
+    sync_folder(out)
+    state.save()
+    site.records.keep_used()
+    TransformCache(cache / "transforms").keep(site.keys.values())
     return BuildResult(out, report, True, tuple(written), time.perf_counter() - started,
                        data.notes + search_notes)
+
+
+def _write_changed(out: Path, rel: str, content: str | bytes) -> bool:
+    """Write ``content`` at ``rel`` unless the file there already holds it."""
+    target = _safe_target(out, rel)
+    payload = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        if target.is_file() and not target.is_symlink() and target.stat().st_size == len(payload) \
+                and target.read_bytes() == payload:
+            return False
+    except OSError:
+        pass
+    write_atomic(target, payload, durable=False)  # flushed once, before the state records it
+    return True
+
+
+def _write_documents(out: Path, site, state: "SiteState", written: list[str], progress) -> None:
+    """Every document's page and downloads: those whose key changed or whose files are gone are
+    written again, from the record; the rest are left as they are."""
+    data = site.data
+    shared = site_digest(data)
+    todo = []
+    for i, d in enumerate(data.documents):
+        key = page_key(data, i, site.keys[d.id], shared)
+        kept = state.pages.get(d.id)
+        if kept and kept.get("key") == key and all((out / rel).is_file() for rel in kept.get("files", ())):
+            written.extend(kept["files"])
+        else:
+            todo.append((i, key))
+            state.pages.pop(d.id, None)
+    if todo:
+        state.save()  # a build stopped from here on leaves these pages unrecorded: the next one writes them
+    for n, (i, key) in enumerate(todo, 1):
+        if progress:
+            progress(n, len(todo), "pages")
+        d = data.documents[i]
+        record = site.records.get(site.keys[d.id])
+        full = dataclasses.replace(page_of(record), invalid=d.invalid, context=d.context)
+        files = []
+        for rel, content in page_document(data, i, full):
+            _write_changed(out, rel, content)
+            files.append(rel)
+        written.extend(files)
+        state.pages[d.id] = {"key": key, "files": files}
+
+
+def site_digest(data: SiteData) -> str:
+    """What every document page shows of the edition: its frame, registers, title, count."""
+    parts = [__version__, repr(data.edition), repr(data.registers), repr(data.theme), data.base_url, data.banner,
+             has_letters(data), len(data.documents)]
+    return digest_bytes(repr(parts).encode())
+
+
+def page_key(data: SiteData, i: int, record_key: str, shared: str) -> str:
+    """A document page's key: its data, and what it shows of the rest of the edition
+    (its place, its neighbours' titles, the entries of its mentions)."""
+    d = data.documents[i]
+    prev, nxt = neighbours(data, i)
+    entities = entity_data(data, [m.ref for m in d.mentions])
+    parts = [record_key, shared, i, d.invalid, list(d.context), [(p.id, p.title) if p else None for p in (prev, nxt)],
+             entities, _site_code()]
+    return digest_bytes(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode())
+
+
+def _index(out: Path, data: SiteData, site, state: "SiteState", progress) -> tuple:
+    """The search index, made again only when a page or an entry it indexes changed."""
+    digest = digest_bytes(json.dumps([state.pages.get(d.id, {}).get("key") for d in data.documents]
+                                     + [repr(e) for e in data.entries] + [index_language(data)]).encode())
+    if state.search == digest and (out / "pagefind" / "pagefind.js").is_file():
+        return ()
+    if progress:
+        progress(0, 0, "index")
+    notes = index_search(out, data)
+    if notes:  # no Pagefind here: the search page carries a small index of its own
+        write_atomic(out / "search.html", page_search(data, inline=True))
+        state.search = ""
+    else:
+        state.search = digest
+    return notes
+
+
+@functools.lru_cache(maxsize=1)
+def _site_code() -> str:
+    return _code_digest("site")
+
+
+class SiteState:
+    """What the last build wrote (``SITE.cache/state.json``): each document page's key and
+    files, and the digest the search index was made from."""
+
+    def __init__(self, path: Path, pages: dict | None = None, search: str = ""):
+        self.path, self.pages, self.search = path, pages or {}, search
+
+    @classmethod
+    def load(cls, path: Path) -> "SiteState":
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls(path)
+        if not isinstance(raw, dict) or raw.get("version") != 1:
+            return cls(path)
+        return cls(path, raw.get("pages") if isinstance(raw.get("pages"), dict) else {}, str(raw.get("search") or ""))
+
+    def save(self) -> None:
+        try:
+            write_atomic(self.path, json.dumps({"version": 1, "pages": self.pages, "search": self.search}))
+        except OSError:
+            pass  # the next build only does more
 
 
 MANIFEST = ".tei-edition-site.json"
@@ -195,13 +317,22 @@ def _forget_stale(out: Path, written: list[str]) -> None:
     write_atomic(manifest, json.dumps(sorted(keep), indent=0) + "\n")
 
 
-def run_validation(paths: list) -> Report:
+def run_validation(paths: list, *, cache: Path | None = None, jobs: int | None = None) -> Report:
     """The edition's validation report, by its own rules (the project file, the schemas
-    its documents declare, TEI's); well-formedness only when the validator is absent."""
+    its documents declare, TEI's); well-formedness only when the validator is absent.
+    With ``cache`` (``SITE.cache/``), files whose result cannot have changed are not
+    checked again."""
     try:
-        from ..validation.bounded import validate_bounded as validate  # one chunk of trees at a time
+        from ..validation.bounded import validate_bounded  # one chunk of trees at a time
     except ImportError:
         docs, problems = load_all(paths)
         files = [str(d.path) for d in docs] + [p.file for p in problems]
         return Report.of(problems, files)
-    return validate(paths)
+    if cache is not None:
+        try:
+            from ..validation.incremental import validate_incremental
+        except ImportError:
+            pass
+        else:
+            return validate_incremental(paths, Path(cache) / "validation", jobs=jobs)
+    return validate_bounded(paths)

@@ -1,0 +1,277 @@
+"""Each document's page data, made in a worker and kept between builds.
+
+A worker loads one document, runs its transforms and citations, and makes its page
+data (reading text with links, mentions, dates, downloads): a *record*. The parent
+keeps only the record's compact facts; the record itself goes to ``SITE.cache/records/``
+and is read back when the page is written.
+
+A record is found by the document's transform key (its bytes, the files its transforms
+draw on, stylesheets, code, parameters) and holds what it looked up of the edition: the
+register entries and documents its pointers named, found or not. It is reused while
+every one of those lookups would still answer the same, so a new entry elsewhere, or a
+document added, does not make every page again.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import loader
+from ..batch import Outcome, Task
+from ..fsutil import digest_bytes, write_atomic
+from ..problems import WARNING, Problem
+from .model import DateMention, DocPage, EditionInfo, Entry, Mention
+
+RECORD_VERSION = 1
+
+
+class Seen(dict):
+    """A read-only mapping that writes down every key asked of it and what it answered
+    (``fingerprint`` of the value, None when absent), so a record knows what it used."""
+
+    def __init__(self, data: dict, fingerprint=lambda v: v):
+        super().__init__(data)
+        self.asked: dict[str, object] = {}
+        self._fp = fingerprint
+
+    def _note(self, key, value):
+        if isinstance(key, str):
+            self.asked[key] = None if value is None else self._fp(value)
+
+    def __contains__(self, key) -> bool:
+        value = dict.get(self, key)
+        self._note(key, value)
+        return value is not None
+
+    def __getitem__(self, key):
+        value = dict.__getitem__(self, key)
+        self._note(key, value)
+        return value
+
+    def get(self, key, default=None):
+        value = dict.get(self, key)
+        self._note(key, value)
+        return default if value is None else value
+
+
+def entry_fingerprint(e: Entry) -> list:
+    """What a document's page data takes from an entry: where it links, and its kind."""
+    return [e.href, e.kind]
+
+
+def still_answers(asked: dict, current: dict, fingerprint=lambda v: v) -> bool:
+    """Would ``current`` answer every lookup of ``asked`` as it was answered?"""
+    for key, was in asked.items():
+        value = current.get(key)
+        now = None if value is None else fingerprint(value)
+        if (list(now) if isinstance(now, tuple) else now) != was:
+            return False
+    return True
+
+
+@dataclass
+class PageContext:
+    """What every worker needs of the edition to make a document's page data (sent once)."""
+
+    index: dict[str, Entry]
+    doc_ids: dict[str, str]
+    summaries: dict[str, str]
+    names: dict[str, str]             # path -> page name
+    keys: dict[str, str]              # path -> transform key
+    roots: dict[str, str]             # path -> input root
+    base_url: str = ""
+    project: dict = field(default_factory=dict)
+    edition_path: str = ""
+    edition: EditionInfo = field(default_factory=EditionInfo)
+    cache: str = ""                   # SITE.cache/, where a worker on this machine keeps outputs
+
+
+class PageTask(Task):
+    """In a worker: one document's record (see the module's doc); nothing is written
+    into the site, the record travels back in ``Outcome.data``."""
+
+    name = "pages"
+    extension = None
+
+    def __init__(self, context: PageContext):
+        self.context = context
+
+    def fingerprint(self) -> str:
+        return f"{super().fingerprint()} {self.context.base_url} {sorted(self.context.project.items())}"
+
+    def warm(self) -> None:
+        try:
+            from .. import xslt
+        except ImportError:
+            return
+        xslt.warm()
+
+    def _edition_doc(self):
+        cached = self.__dict__.get("_edition_doc_")
+        if cached is None and self.context.edition_path:
+            cached = loader.try_load(self.context.edition_path)
+            cached = None if isinstance(cached, Problem) else cached
+            self.__dict__["_edition_doc_"] = cached
+        return cached
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_edition_doc_", None)  # a tree is not sent; each worker loads its own
+        return state
+
+    def run(self, path: str, data: bytes) -> Outcome:
+        doc = loader.parse_bytes(data, path)
+        if isinstance(doc, Problem):
+            return Outcome.failed([doc])
+        return Outcome.ok(data=make_record(doc, self.context, self._edition_doc()))
+
+
+def make_record(doc, ctx: PageContext, edition_doc=None) -> dict:
+    """One document's record: its page data and what it looked up (see the module's doc)."""
+    from ..edition import Edition
+    from .cache import CitationCache, TransformCache
+    from .documents import document_page, pointer_resolver
+    from .transforms import transform_outputs
+
+    path = str(doc.path)
+    name = ctx.names.get(path) or doc.id or doc.path.stem
+    params = {**ctx.project, "document-id": name}
+    key = ctx.keys.get(path)
+    cache = TransformCache(Path(ctx.cache) / "transforms") if ctx.cache else None
+    outputs = cache.get(key) if cache else None
+    if outputs is None:
+        citations = CitationCache(Path(ctx.cache) / "citations") if ctx.cache else None
+        outputs = transform_outputs(doc, ctx.base_url, params, citations=citations)
+        if cache:
+            cache.put(key, outputs)
+    pointers = Edition()
+    if edition_doc is not None:
+        pointers.add(edition_doc.path, edition_doc)
+    pointers.add(doc.path, doc, ctx.roots.get(path))
+    index = Seen(ctx.index, entry_fingerprint)
+    doc_ids = Seen(ctx.doc_ids)
+    known = Seen({**dict.fromkeys(ctx.doc_ids, True), **dict.fromkeys(ctx.index, True)})
+    resolve, missed = pointer_resolver(pointers, doc, known)
+    page, notes = document_page(doc, index, doc_ids, ctx.summaries.get(name, ""), base_url=ctx.base_url,
+                                edition=ctx.edition, name=name, outputs=outputs, project=ctx.project,
+                                resolve=resolve)
+    # correspContext's previous and next letter, as page names (where they are in the edition)
+    page = dataclasses.replace(page, context=tuple(doc_ids.get(resolve(t) or "", "") if t else ""
+                                                   for t in page.context))
+    return {
+        "version": RECORD_VERSION, "key": key, "page": page_to_json(page),
+        "citations": [list(c) for c in (outputs or {}).get("citations") or []],
+        "notes": [p.to_dict() for p in notes],
+        "missed": {i: [n, *first_pointer(doc, resolve, i)] for i, n in dict(missed).items()},
+        "asked": {"index": index.asked, "doc_ids": doc_ids.asked, "known": known.asked},
+    }
+
+
+def first_pointer(doc, resolve, ident: str) -> tuple[int, int]:
+    """Line and column of the first ``ref`` or ``corresp`` of ``doc`` that names ``ident``."""
+    from ..validation.locate import Locator
+
+    for el in doc.root.iter():
+        tokens = f"{el.get('ref') or ''} {el.get('corresp') or ''}".split() if isinstance(el.tag, str) else ()
+        if any(resolve(t) == ident for t in tokens):
+            return Locator(doc).element(el)
+    return 1, 1
+
+
+def record_valid(record: dict, index: dict, doc_ids: dict) -> bool:
+    """Is a kept record still what its document would make, given today's entries and documents?"""
+    asked = record.get("asked") or {}
+    known = {**dict.fromkeys(doc_ids, True), **dict.fromkeys(index, True)}
+    return (record.get("version") == RECORD_VERSION
+            and still_answers(asked.get("index") or {}, index, entry_fingerprint)
+            and still_answers(asked.get("doc_ids") or {}, doc_ids)
+            and still_answers(asked.get("known") or {}, known))
+
+
+def page_to_json(page: DocPage) -> dict:
+    out = dataclasses.asdict(page)
+    out["xml"] = base64.b64encode(page.xml).decode("ascii")
+    return out
+
+
+def page_of(record: dict) -> DocPage:
+    """The full page data of a record."""
+    d = dict(record["page"])
+
+    def tuples(value):
+        return tuple(tuples(v) for v in value) if isinstance(value, list) else value
+    for name in ("authors", "orig_languages", "blocks", "citations", "downloads", "parties", "places", "context"):
+        d[name] = tuples(d[name])
+    d["authors"] = tuple(dict(a) for a in d["authors"])
+    d["mentions"] = tuple(Mention(**m) for m in d["mentions"])
+    d["dates"] = tuple(DateMention(**m) for m in d["dates"])
+    d["xml"] = base64.b64decode(d["xml"])
+    d["citations"] = tuple(tuple(c) for c in record.get("citations") or ())
+    return DocPage(**d)
+
+
+def light(page: DocPage) -> DocPage:
+    """A page's compact facts: what the edition-wide pages use, without its text and files."""
+    return dataclasses.replace(page, body="", blocks=(), downloads=(), xml=b"", csl={}, citations=())
+
+
+def notes_of(record: dict) -> list[Problem]:
+    return [Problem(**p) for p in record.get("notes") or ()]
+
+
+class RecordStore:
+    """Records by transform key, one JSON file each; ``keep_used`` drops the rest."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+        self.used: set[str] = set()
+        self.held: dict[str, dict] = {}  # records that could not be written (a full disk): kept here
+
+    def get(self, key: str | None) -> dict | None:
+        if not key:
+            return None
+        if key in self.held:
+            return self.held[key]
+        try:
+            record = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(record, dict) or record.get("key") != key:
+            return None
+        self.used.add(key)
+        return record
+
+    def put(self, key: str | None, record: dict) -> None:
+        if not key:
+            return
+        try:
+            write_atomic(self.folder / f"{key}.json", json.dumps(record, ensure_ascii=False), durable=False)
+        except OSError:  # the next build makes it again; this one keeps it in memory
+            self.held[key] = record
+        self.used.add(key)
+
+    def keep_used(self) -> None:
+        try:
+            stale = [p for p in self.folder.glob("*.json") if p.stem not in self.used]
+        except OSError:
+            return
+        for p in stale:
+            try:
+                p.unlink()
+            except OSError:
+                pass
+
+
+def missing_page(path: str, problems) -> Problem:
+    """The note of a document whose page could not be made at all (its worker failed)."""
+    why = "; ".join(p.message for p in problems) or "its worker failed"
+    return Problem(path, 1, 1, WARNING, "site-page-missing", f"no page was made for this document: {why}")
+
+
+__all__ = ["PageContext", "PageTask", "RecordStore", "Seen", "light", "make_record", "missing_page",
+           "notes_of", "page_of", "record_valid", "digest_bytes"]
