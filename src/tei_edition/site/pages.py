@@ -276,26 +276,36 @@ def page_document(data: SiteData, i: int, d: DocPage | None = None) -> list[tupl
     return files
 
 
+def _mentions_by_entry(data: SiteData) -> dict[str, dict[str, list[Mention]]]:
+    """Every mention, by the entry it names and then the document it is in (in reading
+    order, the introduction first): made once per build, not once per entry."""
+    found = data.__dict__.get("_by_entry")
+    if found is None:
+        found = {}
+        for m in data.all_mentions():
+            found.setdefault(m.ref, {}).setdefault(m.doc, []).append(m)
+        object.__setattr__(data, "_by_entry", found)
+    return found
+
+
 def _mention_links(data: SiteData, ident: str) -> str:
-    titles = {d.id: d.title for d in data.documents}
-    titles["index"] = "Introduction"
-    pages = {d.id: f"{d.id}.html" for d in data.documents}
-    pages["index"] = "index.html"
-    grouped: dict[str, list[Mention]] = {}
-    for m in data.all_mentions():
-        if m.ref == ident:
-            grouped.setdefault(m.doc, []).append(m)
+    grouped = _mentions_by_entry(data).get(ident)
     if not grouped:
         return '<p class="no-mentions">Not mentioned in the texts.</p>'
-    order = ["index"] + [d.id for d in data.documents]
+    titles = data.__dict__.get("_titles")
+    if titles is None:
+        titles = {d.id: d.title for d in data.documents}
+        titles["index"] = "Introduction"
+        object.__setattr__(data, "_titles", titles)
     items = []
-    for doc in sorted(grouped, key=lambda x: order.index(x) if x in order else 99):
+    for doc in grouped:  # in reading order already: mentions are gathered in it
+        page = "index.html" if doc == "index" else f"{doc}.html"
         seen, links = set(), []
         for m in grouped[doc]:
             if m.anchor in seen:
                 continue
             seen.add(m.anchor)
-            links.append(f'<a href="{esc(pages[doc])}#{esc(m.anchor)}">{esc(m.label)}</a>')
+            links.append(f'<a href="{esc(page)}#{esc(m.anchor)}">{esc(m.label)}</a>')
         items.append(f"<li><cite>{esc(titles.get(doc, doc))}</cite>: {', '.join(links)}</li>")
     count = sum(len(v) for v in grouped.values())
     return f'<p class="mention-count">{count} mention{"s" if count != 1 else ""}:</p><ul class="mentions">{"".join(items)}</ul>'
@@ -343,14 +353,14 @@ def page_register(data: SiteData, register: Register) -> str:
 
 def page_chronology(data: SiteData) -> str:
     titles = {d.id: d.title for d in data.documents}
-    order = [d.id for d in data.documents]
+    order = {d.id: n for n, d in enumerate(data.documents)}
     rows = []  # (key, kind, label, doc, anchor, where, context)
     for d in data.documents:
         if d.date:
             rows.append((d.date, 0, format_date(d.date), d.id, "", "", "date of the document", ""))
         for m in d.dates:
             rows.append((m.key, 1, m.label, m.doc, m.anchor, m.label_block, m.context or m.text, m.text))
-    rows.sort(key=lambda r: (r[0], r[1], order.index(r[3]) if r[3] in order else 99))
+    rows.sort(key=lambda r: (r[0], r[1], order.get(r[3], len(order))))
     groups: dict[tuple[str, str], list] = {}
     for row in rows:
         groups.setdefault((row[0], row[2]), []).append(row)

@@ -24,7 +24,7 @@ from pathlib import Path
 from .. import loader
 from ..batch import Outcome, Task
 from ..fsutil import digest_bytes, write_atomic
-from ..problems import WARNING, Problem
+from ..problems import ERROR, Problem
 from .model import DateMention, DocPage, EditionInfo, Entry, Mention
 
 RECORD_VERSION = 1
@@ -270,7 +270,7 @@ class RecordStore:
 def missing_page(path: str, problems) -> Problem:
     """The note of a document whose page could not be made at all (its worker failed)."""
     why = "; ".join(p.message for p in problems) or "its worker failed"
-    return Problem(path, 1, 1, WARNING, "site-page-missing", f"no page was made for this document: {why}")
+    return Problem(path, 1, 1, ERROR, "site-page-missing", f"no page was made for this document: {why}")
 
 
 __all__ = ["PageContext", "PageTask", "RecordStore", "Seen", "light", "make_record", "missing_page",

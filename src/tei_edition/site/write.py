@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 from .. import __version__
 from ..batch.tasks import _code_digest
-from ..fsutil import digest_bytes, sync_folder, write_atomic
+from ..fsutil import digest_bytes, remove_temp_files, sync_folder, write_atomic
 from ..problems import ERROR, Problem, Report
 from .cache import TransformCache, cache_dir
 from .collector import gather_site, load_all
@@ -145,6 +145,11 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
     cache = cache_dir(out)
     if force:
         shutil.rmtree(cache, ignore_errors=True)
+    for folder in (out, cache):  # what a build killed while writing left half-made
+        if folder.is_dir():
+            remove_temp_files(folder)
+    for stage in [*out.glob(".search-*"), *out.glob(".pagefind-new")]:  # the search index's, too
+        shutil.rmtree(stage, ignore_errors=True)
     if progress:
         progress(0, 0, "validate")
     report = run_validation(paths, cache=cache, jobs=jobs) if validate else Report.of([], [])
@@ -314,7 +319,7 @@ def _forget_stale(out: Path, written: list[str]) -> None:
             continue
         if target.is_file() and not target.is_symlink():
             target.unlink()
-    write_atomic(manifest, json.dumps(sorted(keep), indent=0) + "\n")
+    _write_changed(out, MANIFEST, json.dumps(sorted(keep), indent=0) + "\n")
 
 
 def run_validation(paths: list, *, cache: Path | None = None, jobs: int | None = None) -> Report:
