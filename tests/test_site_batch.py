@@ -15,7 +15,7 @@ from tei_edition import loader
 from tei_edition.cli import main
 from tei_edition.problems import Problem
 from tei_edition.resources import edition_dir
-from tei_edition.site import SiteTask, build, collect, run_transforms, transform_outputs
+from tei_edition.site import build, collect
 
 LOCATED = re.compile(r"^.+:\d+:\d+: (error|warning): ")
 
@@ -61,35 +61,33 @@ def test_worker_processes_format_the_citations(monkeypatch):
     assert all([label for label, _html in c] == ["Chicago", "MLA"] for c in there.values())
 
 
-def test_workers_hand_back_what_the_transforms_give_in_this_process():
-    docs = documents()
-    outputs, failures = run_transforms(docs, "https://example.org/ed", jobs=2, quiet=True)
-    assert failures == {}
-    for doc in docs:
-        here = transform_outputs(doc, "https://example.org/ed")
-        assert outputs[str(doc.path)] == here
-        assert set(here) >= {"html", "csl-json", "bibtex", "ris", "text"}
-        assert "https://example.org/ed/" in here["csl-json"]
+def page_context(tmp_path, monkeypatch):
+    """The context ``build`` hands its page workers, for the bundled edition."""
+    from tei_edition.site import collector
+
+    seen = {}
+    real = collector.make_records
+
+    def spy(heads, context, *args, **kwargs):
+        seen["context"] = context
+        return real(heads, context, *args, **kwargs)
+
+    monkeypatch.setattr(collector, "make_records", spy)
+    collector.gather_site(None, jobs=0, quiet=True, cache=tmp_path / "cache")
+    return seen["context"]
 
 
-def test_the_task_is_picklable_and_runs_on_bytes():
+def test_the_page_task_is_picklable_and_runs_on_bytes(tmp_path, monkeypatch):
+    from tei_edition.site.records import PageTask, page_of
+
     doc = documents()[0]
-    task = pickle.loads(pickle.dumps(SiteTask("https://example.org")))
+    task = pickle.loads(pickle.dumps(PageTask(page_context(tmp_path, monkeypatch))))
     outcome = task.run(str(doc.path), doc.path.read_bytes())
     assert outcome.status == "ok"
-    assert outcome.data == transform_outputs(doc, "https://example.org")
+    page = page_of(outcome.data)
+    assert page.id == doc.id and page.body.strip() and [label for label, _ in page.citations] == ["Chicago", "MLA"]
     broken = task.run(str(doc.path), b"<TEI xmlns='http://www.tei-c.org/ns/1.0'><oops></TEI>")
     assert broken.status == "failed" and broken.problems[0].line >= 1
-
-
-def test_a_document_failing_in_a_worker_is_a_located_problem(tmp_path):
-    docs = documents()
-    gone = loader.parse_bytes(docs[0].path.read_bytes(), tmp_path / "gone.xml")  # read again by the worker
-    outputs, failures = run_transforms([gone, docs[1]], jobs=2, quiet=True)
-    assert list(failures) == [str(gone.path)]
-    assert all(isinstance(p, Problem) and p.file == str(gone.path) for p in failures[str(gone.path)])
-    assert outputs[str(gone.path)] == {}
-    assert outputs[str(docs[1].path)]["html"].strip()
 
 
 def break_html_of_first_document(monkeypatch, line: int, col: int):

@@ -7,11 +7,13 @@ Left to right, one room per concern (each imports only the rooms above it):
 - ``entries``: register entries read from TEI registers;
 - ``markup``: the reading text made safe and given links, anchors and dates;
 - ``citations``: Chicago and MLA through citeproc-py;
-- ``transforms``: the per-document transforms, in worker processes (``SiteTask``);
+- ``transforms``: the per-document transforms;
 - ``documents``: one document's page data;
-- ``collector``: ``collect(paths)`` reads the edition once into ``SiteData``;
+- ``gather``: the edition-wide facts, read one file at a time;
+- ``records``: each document's page data, made in the workers (``PageTask``) and kept between builds;
+- ``collector``: ``gather_site(paths)`` makes the edition's ``SiteData`` and records; ``collect`` with full pages;
 - ``mapsvg``, ``search``, ``pages``: the map, the search index, the HTML of every page;
-- ``write``: ``plan``, ``render`` and ``build``, which writes every file atomically.
+- ``write``: ``plan``, ``render`` and ``build``, which writes what changed, each file atomically.
 """
 
 from __future__ import annotations
@@ -27,14 +29,16 @@ from .pages import CSP, layout
 from .mapsvg import svg_map
 from .search import search_index
 from .text import esc, safe_url
-from .transforms import CITATIONS, SiteTask, run_transforms, site_transforms, transform_outputs
+from .collector import gather_site
+from .records import PageTask
+from .transforms import CITATIONS, site_transforms, transform_outputs
 from .write import SiteWriteError, build, plan, render, run_validation
 
 __all__ = [
     "CITATIONS", "CSP", "DOWNLOADS", "KINDS", "BuildResult", "DateMention", "DocPage", "EditionInfo",
-    "Entry", "Mention", "Register", "SiteData", "SiteTask", "SiteWriteError", "authority_link", "build", "collect",
+    "Entry", "Mention", "Register", "SiteData", "PageTask", "SiteWriteError", "authority_link", "build", "collect",
     "document_page", "edition_info", "page_names_of", "entry_of", "esc", "format_citations", "layout", "page_names",
-    "plan", "process_fragment", "publishable_xml", "register_entries", "registers_of", "render", "run_transforms",
+    "plan", "process_fragment", "publishable_xml", "register_entries", "registers_of", "render", "gather_site",
     "run_validation", "safe_url", "sanitise", "search_index", "site_transforms", "svg_map",
     "transform_outputs",
 ]

@@ -126,7 +126,8 @@ def gather_site(paths: Iterable | None = None, *, base_url: str = "", banner: st
     context = PageContext(index, doc_ids, {doc_ids.get(k, k): v for k, v in edition.summaries},
                           {str(h.path): names[h.path] for h in heads}, {str(h.path): keys[names[h.path]] for h in heads},
                           {str(h.path): str(h.root) for h in heads}, base_url or "", project,
-                          str(found.edition.path) if found.edition is not None else "", edition, str(cache))
+                          str(found.edition.path) if found.edition is not None else "", edition,
+                          str(cache) if scheduler is None else "")  # a cluster's workers keep nothing on disk
     records = RecordStore(Path(cache) / "records")
     made, failures = make_records([by_name[n] for n in order], context, records, jobs=jobs, quiet=quiet,
                                   scheduler=scheduler, progress=progress)

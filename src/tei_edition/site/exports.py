@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
 #: (file in the site, export format, label of its link)
 FILES = (("data/registers.csv", "csv", "CSV"), ("data/registers.json", "json", "JSON"),
          ("data/places.geojson", "geojson", "GeoJSON, the places with coordinates"))
