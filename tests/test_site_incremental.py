@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -161,7 +160,7 @@ def generated_edition(root: Path, n: int) -> Path:
     return root
 
 
-def build_command(src: Path, out: Path, *extra: str, env: dict | None = None) -> list[str]:
+def build_command(src: Path, out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "tei_edition.cli", "build", str(src), "-o", str(out), "-q", *extra]
 
 

@@ -23,8 +23,8 @@ from .entries import edition_entries, registers_of
 from .gather import gather
 from .markup import process_fragment
 from .model import SITE_PAGES, EditionInfo, Mention, SiteData
-from .records import (PageContext, PageTask, RecordStore, light, missing_page, notes_of, page_of,
-                      record_valid)
+from .records import (PageContext, PageTask, RecordStore, known_ids, light, missing_page, notes_of, page_of,
+                      record_valid, summary_of)
 from .text import NS, T, XML_LANG, date_attrs, norm, safe_url, text_of
 from .theme import read_theme
 
@@ -55,7 +55,8 @@ def collect(paths: Iterable | None = None, *, base_url: str = "", banner: str = 
     with tempfile.TemporaryDirectory(prefix="tei-edition-site-") as scratch:
         site = gather_site(paths, base_url=base_url, banner=banner, jobs=jobs, quiet=quiet, scheduler=scheduler,
                            config=config, invalid=invalid, progress=progress, cache=cache or scratch)
-        pages = tuple(page_of(site.records.get(site.keys[d.id])) for d in site.data.documents)
+        pages = tuple(dataclasses.replace(page_of(site.records.get(site.keys[d.id])), invalid=d.invalid,
+                                          context=d.context) for d in site.data.documents)
     return dataclasses.replace(site.data, documents=pages)
 
 
@@ -93,8 +94,8 @@ def gather_site(paths: Iterable | None = None, *, base_url: str = "", banner: st
 
     paths = list(paths) if paths else [edition_dir()]
     config = config if config is not None else discover(paths)
-    found = gather(paths, config, progress)
-    notes = list(found.notes) + list(found.registers.problems)
+    found = gather(paths, config, progress, Path(cache) / "facts.json")
+    notes = list(found.notes)  # with the registers' problems
     heads = found.heads
     registers, entries = registers_of(list(found.entries.values()))
     names = page_names(heads, [*SITE_PAGES, *(r.page.removesuffix(".html") for r in registers)],
@@ -164,10 +165,11 @@ def make_records(heads: list, context: PageContext, records: RecordStore, *, job
     failures: dict[str, tuple[Problem, ...]] = {}
     total = len(heads)
     todo = []
+    known = known_ids(context.index, context.doc_ids)
     for h in heads:
         name = context.names[str(h.path)]
-        kept = records.get(context.keys[str(h.path)])
-        if kept is not None and record_valid(kept, context.index, context.doc_ids):
+        kept = records.summary(context.keys[str(h.path)])
+        if kept is not None and record_valid(kept, context.index, context.doc_ids, known):
             made[name] = kept
         else:
             todo.append(h)
@@ -180,7 +182,7 @@ def make_records(heads: list, context: PageContext, records: RecordStore, *, job
             failures[path] = result.problems
         else:
             records.put(context.keys[path], result.data)
-            made[context.names[path]] = result.data
+            made[context.names[path]] = summary_of(result.data)  # the text and files stay on disk
         if progress:
             progress(len(made) + len(failures), total, "documents")
 

@@ -155,7 +155,7 @@ def make_record(doc, ctx: PageContext, edition_doc=None) -> dict:
     pointers.add(doc.path, doc, ctx.roots.get(path))
     index = Seen(ctx.index, entry_fingerprint)
     doc_ids = Seen(ctx.doc_ids)
-    known = Seen({**dict.fromkeys(ctx.doc_ids, True), **dict.fromkeys(ctx.index, True)})
+    known = Seen(known_ids(ctx.index, ctx.doc_ids))
     resolve, missed = pointer_resolver(pointers, doc, known)
     page, notes = document_page(doc, index, doc_ids, ctx.summaries.get(name, ""), base_url=ctx.base_url,
                                 edition=ctx.edition, name=name, outputs=outputs, project=ctx.project,
@@ -183,10 +183,16 @@ def first_pointer(doc, resolve, ident: str) -> tuple[int, int]:
     return 1, 1
 
 
-def record_valid(record: dict, index: dict, doc_ids: dict) -> bool:
-    """Is a kept record still what its document would make, given today's entries and documents?"""
+def known_ids(index: dict, doc_ids: dict) -> dict:
+    """Every id a pointer may name: entries' and documents' (as ``make_record`` asks them)."""
+    return {**dict.fromkeys(doc_ids, True), **dict.fromkeys(index, True)}
+
+
+def record_valid(record: dict, index: dict, doc_ids: dict, known: dict | None = None) -> bool:
+    """Is a kept record still what its document would make, given today's entries and documents?
+    (``known``: :func:`known_ids`, made once for many records.)"""
     asked = record.get("asked") or {}
-    known = {**dict.fromkeys(doc_ids, True), **dict.fromkeys(index, True)}
+    known = known if known is not None else known_ids(index, doc_ids)
     return (record.get("version") == RECORD_VERSION
             and still_answers(asked.get("index") or {}, index, entry_fingerprint)
             and still_answers(asked.get("doc_ids") or {}, doc_ids)
@@ -199,9 +205,19 @@ def page_to_json(page: DocPage) -> dict:
     return out
 
 
+HEAVY = ("body", "blocks", "downloads", "xml", "csl")  # what only the document's own page uses
+
+
+def summary_of(record: dict) -> dict:
+    """A record without its text and files: what the edition-wide steps need of it."""
+    out = {k: v for k, v in record.items() if k != "citations"}
+    out["page"] = {k: v for k, v in record["page"].items() if k not in HEAVY}
+    return out
+
+
 def page_of(record: dict) -> DocPage:
-    """The full page data of a record."""
-    d = dict(record["page"])
+    """The page data of a record (its compact facts only, from a summary)."""
+    d = {"body": "", "blocks": [], "downloads": [], "xml": "", "csl": {}, **record["page"]}
 
     def tuples(value):
         return tuple(tuples(v) for v in value) if isinstance(value, list) else value
@@ -225,12 +241,39 @@ def notes_of(record: dict) -> list[Problem]:
 
 
 class RecordStore:
-    """Records by transform key, one JSON file each; ``keep_used`` drops the rest."""
+    """Records by transform key, one JSON file each, and their summaries in one index
+    (``index.json``: a rebuild reads that one file, not every record); ``save`` keeps the
+    index of this build's records and drops the rest."""
+
+    INDEX = "index.json"
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
         self.used: set[str] = set()
         self.held: dict[str, dict] = {}  # records that could not be written (a full disk): kept here
+        self._index: dict[str, dict] | None = None
+
+    @property
+    def index(self) -> dict[str, dict]:
+        if self._index is None:
+            try:
+                found = json.loads((self.folder / self.INDEX).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                found = {}
+            self._index = found if isinstance(found, dict) else {}
+        return self._index
+
+    def summary(self, key: str | None) -> dict | None:
+        """A record's summary (see :func:`summary_of`), from the index, else from its file."""
+        found = self.index.get(key) if key else None
+        if isinstance(found, dict) and found.get("key") == key and (self.folder / f"{key}.json").is_file():
+            self.used.add(key)
+            return found
+        record = self.get(key)
+        if record is None:
+            return None
+        self.index[key] = summary = summary_of(record)
+        return summary
 
     def get(self, key: str | None) -> dict | None:
         if not key:
@@ -241,7 +284,7 @@ class RecordStore:
             record = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if not isinstance(record, dict) or record.get("key") != key:
+        if not isinstance(record, dict) or record.get("key") != key or not isinstance(record.get("page"), dict):
             return None
         self.used.add(key)
         return record
@@ -253,11 +296,16 @@ class RecordStore:
             write_atomic(self.folder / f"{key}.json", json.dumps(record, ensure_ascii=False), durable=False)
         except OSError:  # the next build makes it again; this one keeps it in memory
             self.held[key] = record
+        self.index[key] = summary_of(record)
         self.used.add(key)
 
-    def keep_used(self) -> None:
+    def save(self) -> None:
+        """Write the index of this build's records, and remove every other record."""
         try:
-            stale = [p for p in self.folder.glob("*.json") if p.stem not in self.used]
+            write_atomic(self.folder / self.INDEX,
+                         json.dumps({k: v for k, v in self.index.items() if k in self.used}, ensure_ascii=False),
+                         durable=False)
+            stale = [p for p in self.folder.glob("*.json") if p.stem not in self.used and p.name != self.INDEX]
         except OSError:
             return
         for p in stale:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 import shutil
 import time
 from importlib import resources as _resources
@@ -23,7 +24,7 @@ from ..fsutil import digest_bytes, remove_temp_files, sync_folder, write_atomic
 from ..problems import ERROR, Problem, Report
 from .cache import TransformCache, cache_dir
 from .collector import gather_site, load_all
-from .exports import register_exports
+from .exports import FILES as EXPORTS, register_exports
 from .letters import PAGE as CORRESPONDENTS, has_letters, page_correspondents
 from .mapsvg import svg_map
 from .model import DOWNLOADS, BuildResult, SiteData
@@ -82,11 +83,14 @@ def _safe_target(out: Path, rel: str) -> Path:
 
 def _refuse_overwriting_sources(out: Path, data: SiteData) -> None:
     """Before anything is written: no page or download may land on an input file."""
-    sources = {Path(d.source).resolve() for d in data.documents}
+    folder = os.path.realpath(out)
+    sources = {os.path.realpath(d.source) for d in data.documents}
+    if not any(os.path.dirname(s) == folder for s in sources):
+        return  # no input lies in the output folder (the usual case: nothing more to look at)
     exts = ["html", "xml"] + [ext for ext, *_ in DOWNLOADS]
     for d in data.documents:
         for ext in exts:
-            target = (out / f"{d.id}.{ext}").resolve()
+            target = os.path.realpath(out / f"{d.id}.{ext}")
             if target in sources:
                 raise SiteWriteError(f"refusing to write {d.id}.{ext} over the input file {target}; "
                                      "choose an output folder outside the edition")
@@ -169,7 +173,9 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
             for rel, content in render(data, page):
                 _write_changed(out, rel, content)
                 written.append(rel)
-        if data.registers:
+        if data.registers and site.registers is None:  # no file changed: nor did these
+            written.extend(rel for rel, _fmt, _label in EXPORTS if (out / rel).is_file())
+        elif data.registers:
             for rel, content in register_exports(site.registers):  # the downloads of the register pages
                 _write_changed(out, rel, content)
                 written.append(rel)
@@ -184,7 +190,7 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
     _forget_stale(out, written)
     sync_folder(out)
     state.save()
-    site.records.keep_used()
+    site.records.save()
     TransformCache(cache / "transforms").keep(site.keys.values())
     return BuildResult(out, report, True, tuple(written), time.perf_counter() - started,
                        data.notes + search_notes)
