@@ -12,6 +12,8 @@ page carries a small inline index instead: titles and names, not the full text.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import shutil
 import subprocess
@@ -67,17 +69,34 @@ def index_language(data: SiteData) -> str:
 
 def _stage(out: Path, stage: Path, data: SiteData, language: str) -> None:
     """What Pagefind reads: the built document pages (linked, not copied) and one small page
-    per register entry; the register pages stay out (one fragment each would be huge)."""
+    per register entry; the register pages stay out (one fragment each would be huge).
+    ``stage`` may hold an earlier build's: only what differs is linked or written again."""
+    wanted: set[Path] = set()
     for d in data.documents:
-        page = out / f"{d.id}.html"
+        page, staged = out / f"{d.id}.html", stage / f"{d.id}.html"
+        wanted.add(staged)
         try:
-            os.link(page, stage / page.name)
+            if staged.exists() and os.path.samefile(page, staged):
+                continue
+            staged.unlink(missing_ok=True)
+            os.link(page, staged)
         except OSError:  # another file system, or no hard links there
-            shutil.copyfile(page, stage / page.name)
+            shutil.copyfile(page, staged)
     entries = stage / "_entries"
-    entries.mkdir()
-    for n, e in enumerate(data.entries):
-        (entries / f"{n}.html").write_text(entry_page(e, language), encoding="utf-8")
+    entries.mkdir(exist_ok=True)
+    for e in data.entries:
+        staged = entries / f"{hashlib.sha256(e.id.encode()).hexdigest()[:24]}.html"
+        wanted.add(staged)
+        text = entry_page(e, language).encode("utf-8")
+        try:
+            if staged.read_bytes() == text:
+                continue
+        except OSError:
+            pass
+        staged.write_bytes(text)
+    for old in [*stage.glob("*.html"), *entries.glob("*.html")]:
+        if old not in wanted:  # a removed document or entry
+            old.unlink()
 
 
 def run_pagefind(site: Path, target: Path, language: str) -> None:
@@ -103,20 +122,24 @@ def run_pagefind(site: Path, target: Path, language: str) -> None:
         raise SearchIndexError("pagefind wrote no pagefind.js")
 
 
-def index_search(out: Path, data: SiteData) -> tuple[Problem, ...]:
+def index_search(out: Path, data: SiteData, stage: Path | None = None) -> tuple[Problem, ...]:
     """Write ``out/pagefind/``; on failure, a warning (and the caller writes the inline fallback).
 
     The new index is written beside the old one and swapped in, so a failed run
-    leaves no half-written index; the stale folder goes only after success."""
+    leaves no half-written index; the stale folder goes only after success.
+    ``stage``: a folder (outside the site) kept between builds for what Pagefind reads."""
     out = Path(out)
     language = index_language(data)
     fresh, final = out / f".{FOLDER}-new", out / FOLDER
     try:
         if fresh.exists():
             shutil.rmtree(fresh)
-        with tempfile.TemporaryDirectory(prefix=".search-", dir=out) as stage:
-            _stage(out, Path(stage), data, language)
-            run_pagefind(Path(stage), fresh, language)
+        with contextlib.ExitStack() as stack:
+            if stage is None:
+                stage = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=".search-", dir=out)))
+            stage.mkdir(parents=True, exist_ok=True)
+            _stage(out, stage, data, language)
+            run_pagefind(stage, fresh, language)
         if final.is_symlink():
             final.unlink()
         elif final.exists():

@@ -266,7 +266,7 @@ def _index(out: Path, data: SiteData, site, state: "SiteState", progress) -> tup
         return ()
     if progress:
         progress(0, 0, "index")
-    notes = index_search(out, data)
+    notes = index_search(out, data, cache_dir(out) / "search")
     if notes:  # no Pagefind here: the search page carries a small index of its own
         write_atomic(out / "search.html", page_search(data, inline=True))
         state.search = ""
