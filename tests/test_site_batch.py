@@ -80,14 +80,24 @@ def page_context(tmp_path, monkeypatch):
 def test_the_page_task_is_picklable_and_runs_on_bytes(tmp_path, monkeypatch):
     from tei_edition.site.records import PageTask, page_of
 
+    import dataclasses
+
+    from tei_edition.site.records import RecordStore
+
     doc = documents()[0]
-    task = pickle.loads(pickle.dumps(PageTask(page_context(tmp_path, monkeypatch))))
+    context = page_context(tmp_path, monkeypatch)
+    task = pickle.loads(pickle.dumps(PageTask(dataclasses.replace(context, cache=""))))  # as on a cluster
     outcome = task.run(str(doc.path), doc.path.read_bytes())
     assert outcome.status == "ok"
     page = page_of(outcome.data)
     assert page.id == doc.id and page.body.strip() and [label for label, _ in page.citations] == ["Chicago", "MLA"]
     broken = task.run(str(doc.path), b"<TEI xmlns='http://www.tei-c.org/ns/1.0'><oops></TEI>")
     assert broken.status == "failed" and broken.problems[0].line >= 1
+    # with the site's cache on this machine, the worker keeps the record and sends its summary only
+    here = pickle.loads(pickle.dumps(PageTask(context))).run(str(doc.path), doc.path.read_bytes())
+    assert set(here.data) == {"summary"} and "body" not in here.data["summary"]["page"]
+    kept = RecordStore(Path(context.cache) / "records").get(outcome.data["key"])
+    assert page_of(kept) == page
 
 
 def break_html_of_first_document(monkeypatch, line: int, col: int):

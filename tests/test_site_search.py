@@ -120,11 +120,15 @@ def test_a_failed_index_leaves_the_previous_one_in_place(tmp_path, monkeypatch):
     before = (out / "pagefind" / "pagefind-entry.json").read_bytes()
     monkeypatch.setattr(search, "run_pagefind",
                         lambda *a, **k: (_ for _ in ()).throw(search.SearchIndexError("failed")))
+    page = (out / "search.html").read_bytes()
     result = build(None, out, force=True)
-    assert any(n.rule == "search-index" for n in result.notes)
-    # the page falls back to its inline index; the old folder is not half-replaced
-    assert inline_index(parse(out / "search.html"))
+    [note] = [n for n in result.notes if n.rule == "search-index"]
+    assert "the previous index is kept" in note.message
+    # the last whole index and its search page stay (no downgrade to the inline fallback), untouched
+    assert (out / "search.html").read_bytes() == page
     assert (out / "pagefind" / "pagefind-entry.json").read_bytes() == before
+    monkeypatch.undo()
+    assert not [n for n in build(None, out).notes if n.rule == "search-index"]  # the next build makes it
 
 
 def test_the_runner_reports_a_binary_that_fails(tmp_path, monkeypatch):

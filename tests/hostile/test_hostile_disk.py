@@ -1,6 +1,6 @@
 """A full disk while writing keeps the previous output intact and leaves no debris.
 
-The disk is a real 1 MB tmpfs when this machine lets us mount one (root in a
+The disk is a real 4 MB tmpfs when this machine lets us mount one (root in a
 container usually can); otherwise writes are made to fail with ENOSPC by patching
 ``os.fdopen`` for the files the writer opens."""
 
@@ -75,7 +75,7 @@ class FullDisk:
 def disk(request, tmp_path, monkeypatch):
     root = tmp_path / "disk"
     if request.param == "tmpfs":
-        if not _try_mount(root, "1m"):
+        if not _try_mount(root, "4m"):
             pytest.skip("cannot mount a tmpfs here; the patched variant covers ENOSPC")
         request.addfinalizer(lambda: subprocess.run(["umount", "-l", str(root)], capture_output=True))
     else:

@@ -180,6 +180,9 @@ def make_records(heads: list, context: PageContext, records: RecordStore, *, job
         path = str(result.job.source)
         if result.status == FAILED or not isinstance(result.data, dict):
             failures[path] = result.problems
+        elif "summary" in result.data:  # the worker kept the record on disk
+            records.note(context.keys[path], result.data["summary"])
+            made[context.names[path]] = result.data["summary"]
         else:
             records.put(context.keys[path], result.data)
             made[context.names[path]] = summary_of(result.data)  # the text and files stay on disk

@@ -128,7 +128,12 @@ class PageTask(Task):
         doc = loader.parse_bytes(data, path)
         if isinstance(doc, Problem):
             return Outcome.failed([doc])
-        return Outcome.ok(data=make_record(doc, self.context, self._edition_doc()))
+        record = make_record(doc, self.context, self._edition_doc())
+        if self.context.cache:  # a worker on this machine keeps the record itself: only its summary travels
+            kept = RecordStore(Path(self.context.cache) / "records").write(record["key"], record)
+            if kept:
+                return Outcome.ok(data={"summary": summary_of(record)})
+        return Outcome.ok(data=record)
 
 
 def make_record(doc, ctx: PageContext, edition_doc=None) -> dict:
@@ -289,14 +294,26 @@ class RecordStore:
         self.used.add(key)
         return record
 
+    def write(self, key: str | None, record: dict) -> bool:
+        """Write a record's file; False when it cannot be written."""
+        if not key:
+            return False
+        try:
+            write_atomic(self.folder / f"{key}.json", json.dumps(record, ensure_ascii=False), durable=False)
+        except OSError:
+            return False
+        return True
+
     def put(self, key: str | None, record: dict) -> None:
         if not key:
             return
-        try:
-            write_atomic(self.folder / f"{key}.json", json.dumps(record, ensure_ascii=False), durable=False)
-        except OSError:  # the next build makes it again; this one keeps it in memory
+        if not self.write(key, record):  # the next build makes it again; this one keeps it in memory
             self.held[key] = record
-        self.index[key] = summary_of(record)
+        self.note(key, summary_of(record))
+
+    def note(self, key: str, summary: dict) -> None:
+        """A record a worker wrote itself, by its summary."""
+        self.index[key] = summary
         self.used.add(key)
 
     def save(self) -> None:

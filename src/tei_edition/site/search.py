@@ -120,6 +120,10 @@ def run_pagefind(site: Path, target: Path, language: str) -> None:
         raise SearchIndexError(f"pagefind exited with status {done.returncode}: {last[0]}")
     if not (target / "pagefind.js").is_file():
         raise SearchIndexError("pagefind wrote no pagefind.js")
+    # on a full disk Pagefind leaves empty files and still exits 0: such an index is never swapped in
+    empty = [p for p in target.rglob("*") if p.is_file() and p.stat().st_size == 0]
+    if empty:
+        raise SearchIndexError(f"pagefind wrote {len(empty)} empty file(s), e.g. {empty[0].name}; is the disk full?")
 
 
 def index_search(out: Path, data: SiteData, stage: Path | None = None) -> tuple[Problem, ...]:

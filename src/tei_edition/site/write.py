@@ -267,7 +267,11 @@ def _index(out: Path, data: SiteData, site, state: "SiteState", progress) -> tup
     if progress:
         progress(0, 0, "index")
     notes = index_search(out, data, cache_dir(out) / "search")
-    if notes:  # no Pagefind here: the search page carries a small index of its own
+    if notes and (out / "pagefind" / "pagefind.js").is_file():  # e.g. a full disk: the last index stays
+        notes = tuple(dataclasses.replace(n, message=f"{n.message.split('; the search page')[0]}; the previous "
+                                          "index is kept, and the next build makes it again") for n in notes)
+        state.search = ""
+    elif notes:  # no Pagefind here: the search page carries a small index of its own
         write_atomic(out / "search.html", page_search(data, inline=True))
         state.search = ""
     else:
