@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -30,32 +31,28 @@ from .model import DateMention, DocPage, EditionInfo, Entry, Mention
 RECORD_VERSION = 1
 
 
-class Seen(dict):
-    """A read-only mapping that writes down every key asked of it and what it answered
-    (``fingerprint`` of the value, None when absent), so a record knows what it used."""
+class Seen:
+    """A read-only view of a mapping that writes down every key asked of it and what it
+    answered (``fingerprint`` of the value, None when absent), so a record knows what it
+    used. A view, not a copy: the edition's entries are not copied for every document."""
 
     def __init__(self, data: dict, fingerprint=lambda v: v):
-        super().__init__(data)
+        self._data, self._fp = data, fingerprint
         self.asked: dict[str, object] = {}
-        self._fp = fingerprint
 
     def _note(self, key, value):
         if isinstance(key, str):
             self.asked[key] = None if value is None else self._fp(value)
-
-    def __contains__(self, key) -> bool:
-        value = dict.get(self, key)
-        self._note(key, value)
-        return value is not None
-
-    def __getitem__(self, key):
-        value = dict.__getitem__(self, key)
-        self._note(key, value)
         return value
 
+    def __contains__(self, key) -> bool:
+        return self._note(key, self._data.get(key)) is not None
+
+    def __getitem__(self, key):
+        return self._note(key, self._data[key])
+
     def get(self, key, default=None):
-        value = dict.get(self, key)
-        self._note(key, value)
+        value = self._note(key, self._data.get(key))
         return default if value is None else value
 
 
@@ -90,10 +87,16 @@ class PageContext:
     edition: EditionInfo = field(default_factory=EditionInfo)
     cache: str = ""                   # SITE.cache/, where a worker on this machine keeps outputs
 
+    @functools.cached_property
+    def known(self) -> dict:
+        """Every id a pointer may name (made once per process, not once per document)."""
+        return known_ids(self.index, self.doc_ids)
+
 
 class PageTask(Task):
-    """In a worker: one document's record (see the module's doc); nothing is written
-    into the site, the record travels back in ``Outcome.data``."""
+    """In a worker: one document's record (see the module's doc). Nothing is written into
+    the site: a worker on this machine keeps the record in ``SITE.cache/records/`` and
+    sends back its summary; one on a cluster sends the whole record in ``Outcome.data``."""
 
     name = "pages"
     extension = None
@@ -160,7 +163,7 @@ def make_record(doc, ctx: PageContext, edition_doc=None) -> dict:
     pointers.add(doc.path, doc, ctx.roots.get(path))
     index = Seen(ctx.index, entry_fingerprint)
     doc_ids = Seen(ctx.doc_ids)
-    known = Seen(known_ids(ctx.index, ctx.doc_ids))
+    known = Seen(ctx.known)
     resolve, missed = pointer_resolver(pointers, doc, known)
     page, notes = document_page(doc, index, doc_ids, ctx.summaries.get(name, ""), base_url=ctx.base_url,
                                 edition=ctx.edition, name=name, outputs=outputs, project=ctx.project,
