@@ -111,8 +111,13 @@ def test_an_added_and_a_removed_document_change_the_lists_and_backlinks(tmp_path
     copy = re.sub(r'xml:id="note-zhou"', 'xml:id="note-zhou-copy"', copy, count=1)
     (src / "note-zhou-copy.xml").write_text(copy, encoding="utf-8")
     made["records"].clear()
+    times = stamps(out)
     build([src], out, jobs=0, quiet=True)
     assert made["records"] == ["note-zhou-copy.xml"]  # the others' records still answer the same
+    after = stamps(out)
+    pages = {f"{Path(d).stem}.html" for d in DOCUMENTS}
+    rewritten = {rel for rel in pages if after[rel] != times[rel]}
+    assert len(rewritten) <= 2  # its neighbours (their previous/next links), no other page
     assert (out / "note-zhou-copy.html").is_file()
     assert "note-zhou-copy.html" in (out / "index.html").read_text(encoding="utf-8")
     assert "note-zhou-copy.html#" in persons.read_text(encoding="utf-8")  # its mentions are linked back

@@ -249,7 +249,7 @@ def page_document(data: SiteData, i: int, d: DocPage | None = None) -> list[tupl
     pager += "</ul></nav>"
     body = f"""<article class="document" aria-labelledby="te-doc-title" data-pagefind-body data-pagefind-filter="kind:{document_kind(d)}">
 <header class="doc-header">
-<p class="kicker" data-pagefind-ignore>Document {i + 1} of {len(data.documents)}</p>
+<p class="kicker" data-pagefind-ignore>{document_kind(d).capitalize()}</p>
 <h1 id="te-doc-title">{esc(d.title)}</h1>
 {f'<p class="subtitle">{esc(d.subtitle)}</p>' if d.subtitle else ''}
 {INVALID_NOTE if d.invalid else ''}</header>

@@ -243,17 +243,18 @@ def _write_documents(out: Path, site, state: "SiteState", written: list[str], pr
 def site_digest(data: SiteData) -> str:
     """What every document page shows of the edition: its frame, registers, title, count."""
     parts = [__version__, repr(data.edition), repr(data.registers), repr(data.theme), data.base_url, data.banner,
-             has_letters(data), len(data.documents)]
+             has_letters(data)]
     return digest_bytes(repr(parts).encode())
 
 
 def page_key(data: SiteData, i: int, record_key: str, shared: str) -> str:
-    """A document page's key: its data, and what it shows of the rest of the edition
-    (its place, its neighbours' titles, the entries of its mentions)."""
+    """A document page's key: its data, and what it shows of the rest of the edition (its
+    neighbours' titles, the entries of its mentions), not its place: a document added or
+    removed rewrites its neighbours' pages, not every page after it."""
     d = data.documents[i]
     prev, nxt = neighbours(data, i)
     entities = entity_data(data, [m.ref for m in d.mentions])
-    parts = [record_key, shared, i, d.invalid, list(d.context), [(p.id, p.title) if p else None for p in (prev, nxt)],
+    parts = [record_key, shared, d.invalid, list(d.context), [(p.id, p.title) if p else None for p in (prev, nxt)],
              entities, _site_code()]
     return digest_bytes(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode())
 
