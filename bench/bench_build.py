@@ -163,6 +163,8 @@ _WRAP = ("import resource, runpy, sys\n"
 class Run:
     seconds: float
     rss_mb: float
+    own_mb: float = 0.0       # the build's own process
+    children_mb: float = 0.0  # the largest of its workers and Pagefind
 
 
 class Bench:
@@ -182,7 +184,7 @@ class Bench:
             raise SystemExit(f"tei-edition {shlex.join(args)} exited {done.returncode}:\n"
                              f"{(done.stdout + done.stderr)[-3000:]}")
         own, children = map(int, report.read_text().split())
-        return Run(seconds, max(own, children) / 1024)
+        return Run(seconds, max(own, children) / 1024, own / 1024, children / 1024)
 
     def build(self, edition: Path, site: Path, fresh: bool = False) -> Run:
         if fresh:
@@ -280,7 +282,31 @@ def full_builds(b: Bench, root: Path, letters: list[Path], small: int) -> Run:
           full.rss_mb < 1024)
     b.add(f"peak RSS, {n / small:g}×N / N", "", None, None, f"{full.rss_mb / low.rss_mb:.2f}×", "≤ 1.3×",
           full.rss_mb / low.rss_mb <= 1.3)
+    # whose memory it is: the build's own process, and the largest of its children
+    b.add(f"  of which the build process itself, N → {n / small:g}×N", f"{small:,} → {n:,}", None, None,
+          f"{low.own_mb:,.0f} → {full.own_mb:,.0f} MB ({full.own_mb / low.own_mb:.2f}×)")
+    b.add(f"  of which the largest child (a worker or Pagefind), N → {n / small:g}×N", f"{small:,} → {n:,}", None,
+          None, f"{low.children_mb:,.0f} → {full.children_mb:,.0f} MB ({full.children_mb / low.children_mb:.2f}×)")
+    lo, hi = pagefind_alone(b, b.work / "site-small"), pagefind_alone(b, site)
+    b.add(f"  Pagefind alone on the same pages, N → {n / small:g}×N", f"{small:,} → {n:,}", None, None,
+          f"{lo:,.0f} → {hi:,.0f} MB ({hi / lo:.2f}×)")
     return full
+
+
+def pagefind_alone(b: Bench, site: Path) -> float:
+    """Peak RSS (MB) of Pagefind indexing what the build gave it (kept in SITE.cache/search/)."""
+    stage, target = Path(f"{site}.cache") / "search", b.work / "pagefind-alone"
+    shutil.rmtree(target, ignore_errors=True)
+    code = ("import resource, subprocess, sys\n"
+            "subprocess.run([sys.executable, '-m', 'pagefind', '--site', sys.argv[1], '--output-path', sys.argv[2]],"
+            " check=True, capture_output=True)\n"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", code, str(stage), str(target)], capture_output=True, text=True,
+                          env=b.env)
+    if done.returncode != 0:
+        raise SystemExit(f"pagefind failed on {stage}: {done.stderr[-2000:]}")
+    shutil.rmtree(target, ignore_errors=True)
+    return int(done.stdout.split()[-1]) / 1024
 
 
 def rebuilds(b: Bench, root: Path, letters: list[Path], extra: Path, full: Run) -> None:

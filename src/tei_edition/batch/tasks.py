@@ -215,8 +215,9 @@ def _ids_of(path: str) -> tuple[tuple[str, int], ...]:
                  if isinstance(el.tag, str) and el.get(XML_ID) is not None)
 
 
-def _locate_id(path: str, value: str, line: int) -> tuple[int, int, str | None]:
-    """Line, column and element path of an ``xml:id`` attribute, as the validator reports it."""
+def _locate_id(path: str, value: str, line: int, nth: int = 0) -> tuple[int, int, str | None]:
+    """Line, column and element path of an ``xml:id`` attribute, as the validator reports it
+    (``nth``: of the ids of that value on that line, the one after ``nth`` others)."""
     from ..loader import XML_ID, try_load
 
     doc = try_load(path)
@@ -228,6 +229,9 @@ def _locate_id(path: str, value: str, line: int) -> tuple[int, int, str | None]:
         return line, 0, None
     for el in doc.root.iter():
         if isinstance(el.tag, str) and el.get(XML_ID) == value and (el.sourceline or 0) == line:
+            if nth:
+                nth -= 1
+                continue
             found_line, col = Locator(doc).attribute(el, "xml:id")
             return found_line, col, f"{simple_path(el)}/@xml:id"
     return line, 0, None

@@ -339,12 +339,14 @@ class _Run:
         first: dict[str, tuple[str, int]] = {}
         problems = []
         for f in self.files:
+            seen: dict[tuple, int] = {}  # (id, line) -> how many came before on that line
             for value, line in self.entries[f].get("ids", ()):
+                nth = seen[(value, line)] = seen.get((value, line), -1) + 1
                 if value not in first:
                     first[value] = (f, line)
                     continue
                 other, other_line = first[value]
-                line, col, where = _locate_id(f, value, line)
+                line, col, where = _locate_id(f, value, line, nth)
                 other_line = _locate_id(other, value, other_line)[0]
                 name = self.names[f]
                 at = ("earlier in this file" if other == f
