@@ -220,3 +220,32 @@ def test_a_document_that_kills_its_worker_costs_only_its_page(tmp_path):
     pages = {p.name for p in out.glob("*letter-*.html")}  # named by path: letters-letter-00000.html
     assert len(pages) == 11 and not any(victim.stem in p for p in pages)  # every other letter has its page
     assert victim.stem not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_changed_text_reads_only_that_file_and_a_changed_pointer_reads_them_all(tmp_path, monkeypatch):
+    import importlib
+
+    register_collect = importlib.import_module("tei_edition.registers.collect")  # the module, not the function
+
+    src = copy_edition(tmp_path / "work" / "tei")
+    out = tmp_path / "site"
+    build([src], out, jobs=0, quiet=True)
+    models = []
+    real = register_collect._Collector.finish
+
+    def counted(self):
+        models.append(1)
+        return real(self)
+
+    monkeypatch.setattr(register_collect._Collector, "finish", counted)
+    # words only: the registers cannot have changed, so their model is not made again
+    edit(src / "communique.xml", "</body>", "<p>Words only.</p></body>")
+    build([src], out, jobs=0, quiet=True)
+    assert models == [] and "Words only." in (out / "communique.html").read_text(encoding="utf-8")
+    assert files(out) == fresh(src, tmp_path, "fresh-words")
+    models.clear()
+    # a mention now names another person: the backlinks and the registers' data change with it
+    edit(src / "communique.xml", 'persName ref="persons.xml#chen-yun"', 'persName ref="persons.xml#stalin"')
+    build([src], out, jobs=0, quiet=True)
+    assert models  # read again, every file
+    assert files(out) == fresh(src, tmp_path, "fresh-pointer")

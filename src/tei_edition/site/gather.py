@@ -49,34 +49,66 @@ class Gathered:
     registers: object = None
     notes: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every file read, documents or not
+    signatures: dict = field(default_factory=dict)  # path -> register_signature
 
 
 def gather(paths: Iterable, config, progress=None, cache: Path | None = None) -> Gathered:
     """Read every XML file under ``paths`` once, keeping the facts (see the module's doc).
 
-    ``cache`` (a file in ``SITE.cache/``): when every file has the bytes it had at the
-    last build, the facts kept there are used and no file is parsed; the registers'
-    model is then not made (``registers`` is None: its data files cannot have changed).
+    ``cache`` (a file in ``SITE.cache/``): the facts of the last build. A file with the
+    bytes it had then is not parsed; a changed one is, and when what it gives the registers
+    (its entries, its pointers, its prefixDefs, where they stand) is as it was, the
+    registers' model is not made again (``registers`` is None: its data files and problems
+    are those of the last build). Otherwise every file is read anew.
     """
     files = list(iter_xml_files(paths))
     raws = [loader.read_bytes(path) for path, _root in files]
     digests = [None if isinstance(raw, Problem) else digest_bytes(raw) for raw in raws]
-    kept = _kept_facts(cache, files, digests, config)
+    kept = _kept_facts(cache, files, raws, digests, config)
     if kept is not None:
-        return kept
-    found = _gather(files, raws, digests, config, progress)
+        found, facts = kept
+    else:
+        found, facts = _gather(files, raws, digests, config, progress), None
     if cache is not None:
-        _keep_facts(cache, found, files, digests, config)
+        _keep_facts(cache, found, files, digests, config, facts)
     return found
 
 
-def _gather(files, raws, digests, config, progress) -> Gathered:
-    from ..batch.tasks import _context_deps
+def _kind(doc: Document, config) -> str:
     from ..edition import classify
+
+    named = config.__dict__.get("_named_registers")
+    if named is None:  # the project file's registers get no page
+        named = {str(p) for p in config.register_files()}
+        object.__setattr__(config, "_named_registers", named)  # once per build, not once per file
+    return "register" if str(doc.path.resolve()) in named else classify(doc)
+
+
+def _head(doc: Document, root, digest: str, config) -> Head:
+    from ..batch.tasks import _context_deps
+
+    return Head(doc.path, doc.id or "", Path(config.root) if config.root else Path(root), header_date(doc),
+                series_title(doc), digest, tuple(tuple(d) for d in _context_deps(doc)))
+
+
+def register_signature(doc: Document, kind: str) -> str:
+    """What a file gives the registers' model and the entries, and where: a changed file with
+    the same signature changes neither."""
+    from lxml import etree
+
+    from ..registers.read import MENTION_TAGS, entry_elements
+
+    entries = [[el.sourceline, etree.tostring(el, encoding="unicode")] for el, _k, _t in entry_elements(doc.root)]
+    pointers = [[el.get("ref"), el.get("corresp")] for el in doc.root.iter(*MENTION_TAGS)
+                if el.get("ref") is not None or el.get("corresp") is not None]
+    prefixes = [etree.tostring(el, encoding="unicode") for el in doc.root.iter(f"{{{loader.TEI_NS}}}prefixDef")]
+    return digest_bytes(json.dumps([kind, doc.id, entries, pointers, prefixes], ensure_ascii=False).encode())
+
+
+def _gather(files, raws, digests, config, progress) -> Gathered:
     from ..registers.collect import _Collector
 
     found = Gathered()
-    named = {str(p) for p in config.register_files()}  # the project file's registers get no page
     collector = _Collector(None)
     for n, ((path, root), raw, digest) in enumerate(zip(files, raws, digests), 1):
         if progress and n % 200 == 0:
@@ -88,37 +120,37 @@ def _gather(files, raws, digests, config, progress) -> Gathered:
         found.files.append(str(doc.path))
         merge_entries(found.entries, doc)
         collector.add(doc, os.path.abspath(root))
-        kind = "register" if str(doc.path.resolve()) in named else classify(doc)
+        kind = _kind(doc, config)
+        found.signatures[str(path)] = register_signature(doc, kind)
         if kind == "edition" and found.edition is None:
             found.edition = doc
         elif kind == "document":
-            found.heads.append(Head(doc.path, doc.id or "", Path(config.root) if config.root else Path(root),
-                                    header_date(doc), series_title(doc), digest,
-                                    tuple(tuple(d) for d in _context_deps(doc))))
+            found.heads.append(_head(doc, root, digest, config))
     found.registers = collector.finish()
     found.notes.extend(found.registers.problems)
     return found
 
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 
-def _signature(files, digests, config) -> str:
+def _signature(files, config) -> str:
     from .. import __version__
     from ..batch.tasks import _code_digest
 
     return digest_bytes(json.dumps([FACTS_VERSION, __version__, _code_digest("site", "registers", "edition.py"),
                                     str(config.root or ""), sorted(map(str, config.register_files())),
-                                    [[str(p), str(r), d] for (p, r), d in zip(files, digests)]]).encode())
+                                    [[str(p), str(r)] for p, r in files]]).encode())
 
 
-def _keep_facts(cache: Path, found: Gathered, files, digests, config) -> None:
-    """Write what the next build needs when no file changed (see :func:`gather`)."""
+def _keep_facts(cache: Path, found: Gathered, files, digests, config, facts: dict | None) -> None:
+    """Write what the next build needs (see :func:`gather`)."""
     facts = {
-        "signature": _signature(files, digests, config),
-        "heads": [[str(h.path), h.id, str(h.root), h.date, h.series, h.digest, [d[0] for d in h.deps]]
-                  for h in found.heads],
-        "entries": [dataclasses.asdict(e) for e in found.entries.values()],
+        "signature": _signature(files, config),
+        "digests": {str(p): d for (p, _r), d in zip(files, digests)},
+        "signatures": found.signatures,
+        "heads": {str(h.path): [h.id, str(h.root), h.date, h.series, [d[0] for d in h.deps]] for h in found.heads},
+        "entries": (facts or {}).get("entries") or [dataclasses.asdict(e) for e in found.entries.values()],
         "edition": str(found.edition.path) if found.edition is not None else "",
         "notes": [p.to_dict() for p in found.notes], "files": found.files,
     }
@@ -128,23 +160,37 @@ def _keep_facts(cache: Path, found: Gathered, files, digests, config) -> None:
         pass  # the next build reads the files again
 
 
-def _kept_facts(cache: Path | None, files, digests, config) -> Gathered | None:
+def _kept_facts(cache: Path | None, files, raws, digests, config) -> tuple[Gathered, dict] | None:
     from ..batch.journal import dep_digest
 
     if cache is None or None in digests:
         return None
     try:
         facts = json.loads(Path(cache).read_text(encoding="utf-8"))
-        if facts.get("signature") != _signature(files, digests, config):
-            return None
+        if facts.get("signature") != _signature(files, config):
+            return None  # a file added, removed or moved, the project file or the code changed
         found = Gathered(notes=[Problem(**p) for p in facts["notes"]], files=list(facts["files"]))
+        found.signatures = dict(facts["signatures"])
+        for (path, root), raw, digest in zip(files, raws, digests):
+            key = str(path)
+            if facts["digests"].get(key) == digest:
+                if key in facts["heads"]:
+                    ident, head_root, date, series, deps = facts["heads"][key]
+                    # the files a document draws on are hashed again: they may be outside the edition
+                    found.heads.append(Head(Path(key), ident, Path(head_root), date, series, digest,
+                                            tuple((d, dep_digest(d)) for d in deps if dep_digest(d))))
+                continue
+            doc = loader.parse_bytes(raw, path)  # changed: read, and its register signature compared
+            if isinstance(doc, Problem):
+                return None
+            kind = _kind(doc, config)
+            if register_signature(doc, kind) != found.signatures.get(key):
+                return None
+            if kind == "document":
+                found.heads.append(_head(doc, root, digest, config))
         for e in facts["entries"]:
             entry = entry_from_json(e)
             found.entries[entry.id] = entry
-        for path, ident, root, date, series, digest, deps in facts["heads"]:
-            # the files a document draws on are hashed again: they may be outside the edition
-            found.heads.append(Head(Path(path), ident, Path(root), date, series, digest,
-                                    tuple((d, dep_digest(d)) for d in deps if dep_digest(d))))
         if facts["edition"]:
             edition = loader.try_load(facts["edition"])
             if isinstance(edition, Problem):
@@ -152,7 +198,7 @@ def _kept_facts(cache: Path | None, files, digests, config) -> Gathered | None:
             found.edition = edition
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None  # a cache that cannot be read only costs reading the files
-    return found
+    return found, facts
 
 
 def entry_from_json(d: dict) -> Entry:
