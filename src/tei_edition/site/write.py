@@ -9,7 +9,6 @@ build wrote and this one did not.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import os
 import shutil
@@ -18,8 +17,6 @@ from importlib import resources as _resources
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .. import __version__
-from ..batch.tasks import _code_digest
 from ..fsutil import digest_bytes, remove_temp_files, sync_folder, write_atomic
 from ..problems import ERROR, Problem, Report
 from .cache import TransformCache, cache_dir
@@ -28,8 +25,9 @@ from .exports import FILES as EXPORTS, register_exports
 from .letters import PAGE as CORRESPONDENTS, has_letters, page_correspondents
 from .mapsvg import svg_map
 from .model import DOWNLOADS, BuildResult, SiteData
-from .pages import entity_data, neighbours, page_chronology, page_document, page_index, page_register, page_search
-from .records import page_of
+from .docpages import write_documents
+from .files import SiteWriteError, safe_target, write_changed
+from .pages import page_chronology, page_document, page_index, page_register, page_search
 from .search import index_language, index_search
 
 ASSETS = ("site.css", "print.css", "site.js", "search.js", "favicon.svg")
@@ -70,17 +68,6 @@ def render(data: SiteData, page: str) -> list[tuple[str, str | bytes]]:
     raise ValueError(f"unknown page {page!r}")
 
 
-def _safe_target(out: Path, rel: str) -> Path:
-    """Where ``rel`` goes inside ``out``. The folder it lands in must resolve inside ``out``
-    (a planted folder link is refused); a link planted at the file itself is harmless,
-    since write_atomic replaces the link and never writes through it."""
-    target = out / rel
-    if ".." in Path(rel).parts or Path(rel).is_absolute() or \
-            not target.parent.resolve().is_relative_to(out.resolve()):
-        raise SiteWriteError(f"refusing to write {rel}: its folder leads outside {out}")
-    return target
-
-
 def _refuse_overwriting_sources(out: Path, data: SiteData) -> None:
     """Before anything is written: no page or download may land on an input file."""
     folder = os.path.realpath(out)
@@ -94,10 +81,6 @@ def _refuse_overwriting_sources(out: Path, data: SiteData) -> None:
             if target in sources:
                 raise SiteWriteError(f"refusing to write {d.id}.{ext} over the input file {target}; "
                                      "choose an output folder outside the edition")
-
-
-class SiteWriteError(Exception):
-    """A file of the site cannot be written where it must go (e.g. a planted folder link)."""
 
 
 def report_paths(out: str | Path) -> tuple[Path, Path]:
@@ -166,18 +149,19 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
     data = site.data
     state = SiteState.load(cache / "state.json")
     written: list[str] = []
+    notes: list[Problem] = []  # pages that could not be written
     try:
         _refuse_overwriting_sources(out, data)  # e.g. -o pointing at the edition folder itself
-        _write_documents(out, site, state, written, progress)
+        notes += write_documents(out, site, state, written, progress, jobs=jobs, scheduler=scheduler)
         for page in plan(data, documents=False):
             for rel, content in render(data, page):
-                _write_changed(out, rel, content)
+                write_changed(out, rel, content)
                 written.append(rel)
         if data.registers and site.registers is None:  # no file changed: nor did these
             written.extend(rel for rel, _fmt, _label in EXPORTS if (out / rel).is_file())
         elif data.registers:
             for rel, content in register_exports(site.registers):  # the downloads of the register pages
-                _write_changed(out, rel, content)
+                write_changed(out, rel, content)
                 written.append(rel)
         if validate:
             write_report(report, out)
@@ -185,7 +169,7 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
         problem = Problem(str(out), 1, 1, ERROR, "site-write",
                           str(exc) if isinstance(exc, SiteWriteError) else f"cannot write the site: {exc}")
         return BuildResult(out, report, False, tuple(written), time.perf_counter() - started,
-                           data.notes + (problem,))
+                           data.notes + tuple(notes) + (problem,))
     search_notes = _index(out, data, site, state, progress)
     _forget_stale(out, written)
     sync_folder(out)
@@ -193,70 +177,7 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
     site.records.save()
     TransformCache(cache / "transforms").keep(site.keys.values())
     return BuildResult(out, report, True, tuple(written), time.perf_counter() - started,
-                       data.notes + search_notes)
-
-
-def _write_changed(out: Path, rel: str, content: str | bytes) -> bool:
-    """Write ``content`` at ``rel`` unless the file there already holds it."""
-    target = _safe_target(out, rel)
-    payload = content.encode("utf-8") if isinstance(content, str) else content
-    try:
-        if target.is_file() and not target.is_symlink() and target.stat().st_size == len(payload) \
-                and target.read_bytes() == payload:
-            return False
-    except OSError:
-        pass
-    write_atomic(target, payload, durable=False)  # flushed once, before the state records it
-    return True
-
-
-def _write_documents(out: Path, site, state: "SiteState", written: list[str], progress) -> None:
-    """Every document's page and downloads: those whose key changed or whose files are gone are
-    written again, from the record; the rest are left as they are."""
-    data = site.data
-    shared = site_digest(data)
-    todo = []
-    for i, d in enumerate(data.documents):
-        key = page_key(data, i, site.keys[d.id], shared)
-        kept = state.pages.get(d.id)
-        if kept and kept.get("key") == key and all((out / rel).is_file() for rel in kept.get("files", ())):
-            written.extend(kept["files"])
-        else:
-            todo.append((i, key))
-            state.pages.pop(d.id, None)
-    if todo:
-        state.save()  # a build stopped from here on leaves these pages unrecorded: the next one writes them
-    for n, (i, key) in enumerate(todo, 1):
-        if progress:
-            progress(n, len(todo), "pages")
-        d = data.documents[i]
-        record = site.records.get(site.keys[d.id])
-        full = dataclasses.replace(page_of(record), invalid=d.invalid, context=d.context)
-        files = []
-        for rel, content in page_document(data, i, full):
-            _write_changed(out, rel, content)
-            files.append(rel)
-        written.extend(files)
-        state.pages[d.id] = {"key": key, "files": files}
-
-
-def site_digest(data: SiteData) -> str:
-    """What every document page shows of the edition: its frame, registers, title, count."""
-    parts = [__version__, repr(data.edition), repr(data.registers), repr(data.theme), data.base_url, data.banner,
-             has_letters(data)]
-    return digest_bytes(repr(parts).encode())
-
-
-def page_key(data: SiteData, i: int, record_key: str, shared: str) -> str:
-    """A document page's key: its data, and what it shows of the rest of the edition (its
-    neighbours' titles, the entries of its mentions), not its place: a document added or
-    removed rewrites its neighbours' pages, not every page after it."""
-    d = data.documents[i]
-    prev, nxt = neighbours(data, i)
-    entities = entity_data(data, [m.ref for m in d.mentions])
-    parts = [record_key, shared, d.invalid, list(d.context), [(p.id, p.title) if p else None for p in (prev, nxt)],
-             entities, _site_code()]
-    return digest_bytes(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode())
+                       data.notes + tuple(notes) + search_notes)
 
 
 def _index(out: Path, data: SiteData, site, state: "SiteState", progress) -> tuple:
@@ -278,11 +199,6 @@ def _index(out: Path, data: SiteData, site, state: "SiteState", progress) -> tup
     else:
         state.search = digest
     return notes
-
-
-@functools.lru_cache(maxsize=1)
-def _site_code() -> str:
-    return _code_digest("site")
 
 
 class SiteState:
@@ -325,12 +241,12 @@ def _forget_stale(out: Path, written: list[str]) -> None:
         if not isinstance(rel, str) or rel in keep:
             continue
         try:
-            target = _safe_target(out, rel)
+            target = safe_target(out, rel)
         except SiteWriteError:
             continue
         if target.is_file() and not target.is_symlink():
             target.unlink()
-    _write_changed(out, MANIFEST, json.dumps(sorted(keep), indent=0) + "\n")
+    write_changed(out, MANIFEST, json.dumps(sorted(keep), indent=0) + "\n")
 
 
 def run_validation(paths: list, *, cache: Path | None = None, jobs: int | None = None) -> Report:
