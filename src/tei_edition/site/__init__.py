@@ -13,7 +13,9 @@ Left to right, one room per concern (each imports only the rooms above it):
 - ``records``: each document's page data, made in the workers (``PageTask``) and kept between builds;
 - ``collector``: ``gather_site(paths)`` makes the edition's ``SiteData`` and records; ``collect`` with full pages;
 - ``mapsvg``, ``search``, ``pages``: the map, the search index, the HTML of every page;
-- ``write``: ``plan``, ``render`` and ``build``, which writes what changed, each file atomically.
+- ``files``: writing a file inside the site, atomically, only when its bytes change;
+- ``docpages``: the document pages, written from their records in the workers (``PageWriteTask``);
+- ``write``: ``plan``, ``render`` and ``build``, which writes what changed.
 """
 
 from __future__ import annotations
