@@ -23,11 +23,11 @@ from . import CONTEXT, fail, load_config, main, scheduler_option
               help="Public address of the site, for permalinks and citations (e.g. https://example.org/edition); "
                    "default: the project file's [edition] base-url.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, metavar="N",
-              help="Worker processes for the per-document transforms (default: the number of CPUs, "
+              help="Worker processes for the per-document work (default: the number of CPUs, "
                    "or this process for a small edition; 0 = in this process).")
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress and no closing line; problems are still printed.")
-@scheduler_option("Run the per-document transforms on a Dask cluster sharing this file system")
+@scheduler_option("Run the per-document work on a Dask cluster sharing this file system")
 def build_cmd(paths, out, strict, force, base_url, jobs, quiet, scheduler):
     """Build the reading edition as a static site (default: the bundled edition into site/).
 
@@ -36,9 +36,15 @@ def build_cmd(paths, out, strict, force, base_url, jobs, quiet, scheduler):
     site.validation.txt and site.validation.json). A document with errors still gets
     its page, which says so; --strict refuses an invalid edition instead (exit 1,
     nothing written). XML files that are not well-formed or not TEI are left out, each
-    named. The transforms of each document run in worker processes for a
-    large edition (see --jobs), or on a Dask cluster (see --scheduler). Every file
-    is written by this process, so the site is the same either way.
+    named. Each document's transforms, citations and page are made in worker
+    processes for a large edition (see --jobs), or on a Dask cluster (see
+    --scheduler); the site is the same either way.
+
+    A rebuild does only what changed: what it reuses is kept beside the site
+    (-o site/ keeps it in site.cache/, never published). An unchanged edition
+    writes nothing; a changed document makes its own page again and what shows
+    it (its neighbours' links, the register pages), and the search index. A build stopped
+    at any point leaves every file whole; the next one completes the site.
     Open the result with: python -m http.server -d site
 
     \b
