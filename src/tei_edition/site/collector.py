@@ -1,9 +1,10 @@
-"""Reading the edition once into ``SiteData``: ``collect(paths)``.
+"""The edition as the site sees it: ``gather_site(paths)`` and ``collect(paths)``.
 
-The edition header, the register entries, and per document its header metadata,
-its reading text (from ``transform(doc, "html")``, sanitised and given anchors), its
-mentions and dates, citations and downloads. The per-document transforms run first,
-through the batch runner (see :mod:`.transforms`).
+The edition's facts are gathered one file at a time (:mod:`.gather`); then each
+document's record (transforms, citations, page data) is made in the workers through
+the batch runner, or reused from ``SITE.cache/`` (:mod:`.records`). ``SiteData`` holds
+the documents' compact facts; ``collect`` adds each one's full page data (for a
+Python caller, or a small edition).
 """
 
 from __future__ import annotations

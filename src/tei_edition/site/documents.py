@@ -292,7 +292,7 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
     orig = [LANG_NAMES.get(code.split("-")[0], code)] if code else []
     if base_url and not csl.get("URL"):
         csl = dict(csl, URL=f"{base_url.rstrip('/')}/{ident}.html")
-    citations: list = []  # filled in by collect(), for all documents at once
+    citations: list = []  # the record carries them, formatted with the transforms
     downloads = []
     if outputs is None:
         downloads.append(("json", "CSL-JSON", json.dumps([csl], ensure_ascii=False, indent=2)))
