@@ -78,9 +78,9 @@ def test_other_parameters_miss_and_removed_documents_leave_the_cache(tmp_path, c
     counted.clear()
     build([src], out, jobs=0, quiet=True, base_url="https://example.org/edition")
     assert len(counted) == 4  # URLs in every citation change
-    kept = [cache_dir(out) / "transforms", cache_dir(out) / "records"]
+    kept = [cache_dir(out) / "transforms", cache_dir(out) / "records", cache_dir(out) / "citations"]
     before = [len(list(folder.glob("*.json"))) for folder in kept]
-    assert before == [4, 5]  # the records' summaries: one index.json
+    assert before == [4, 5, 4]  # the records' summaries: one index.json; the first build's citations are gone
     (src / "announcement.xml").unlink()
     build([src], out, jobs=0, quiet=True, base_url="https://example.org/edition")
-    assert [len(list(folder.glob("*.json"))) for folder in kept] == [3, 4]
+    assert [len(list(folder.glob("*.json"))) for folder in kept] == [3, 4, 3]

@@ -115,6 +115,19 @@ class CitationCache:
             return None
         return [tuple(c) for c in found] if isinstance(found, list) else None
 
+    def keep(self, keys) -> None:
+        """Remove every entry but those of ``keys`` (the citations of this build's documents)."""
+        keys = set(keys)
+        try:
+            stale = [p for p in self.folder.glob("*.json") if p.stem not in keys]
+        except OSError:
+            return
+        for p in stale:
+            try:
+                p.unlink()
+            except OSError:
+                pass
+
     def put(self, item: dict, citations: list) -> None:
         try:
             write_atomic(self.folder / f"{self.key(item)}.json", json.dumps(citations, ensure_ascii=False),

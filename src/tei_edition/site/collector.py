@@ -143,6 +143,8 @@ def gather_site(paths: Iterable | None = None, *, base_url: str = "", banner: st
             continue
         page = light(page_of(record))
         notes.extend(notes_of(record))
+        if record.get("cite"):
+            cite_keys.add(record["cite"])
         for ident, (count, line, col) in record.get("missed", {}).items():
             unknown.setdefault(ident, [str(head.path), line, col, 0])[3] += count
         if str(head.path.resolve()) in invalid:

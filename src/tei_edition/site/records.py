@@ -174,6 +174,7 @@ def make_record(doc, ctx: PageContext, edition_doc=None) -> dict:
     return {
         "version": RECORD_VERSION, "key": key, "page": page_to_json(page),
         "citations": [list(c) for c in (outputs or {}).get("citations") or []],
+        "cite": str((outputs or {}).get("citation-key") or ""),  # its entry in SITE.cache/citations/
         "notes": [p.to_dict() for p in notes],
         "missed": {i: [n, *first_pointer(doc, resolve, i)] for i, n in dict(missed).items()},
         "asked": {"index": index.asked, "doc_ids": doc_ids.asked, "known": known.asked},

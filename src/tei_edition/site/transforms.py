@@ -11,6 +11,7 @@ from .citations import format_citations
 from .model import DOWNLOADS
 
 CITATIONS = "citations"  # key of a document's formatted citations among its transform outputs
+CITATION_KEY = "citation-key"  # and of their entry in the citation cache
 READING = ("html", {"fragment": "yes", "standalone": "no"})  # the reading text: html.xsl's <article> only
 
 
@@ -49,6 +50,8 @@ def transform_outputs(doc: Document, base_url: str = "", project: dict | None = 
         if citations is not None and item is not None:
             citations.put(item, found)
     out[CITATIONS] = found
+    if citations is not None and item is not None:
+        out[CITATION_KEY] = citations.key(item)  # so the build keeps that entry of the cache
     return out
 
 

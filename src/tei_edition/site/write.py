@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 from ..fsutil import digest_bytes, remove_temp_files, sync_folder, write_atomic
 from ..problems import ERROR, Problem, Report
-from .cache import TransformCache, cache_dir
+from .cache import CitationCache, TransformCache, cache_dir
 from .collector import gather_site, load_all
 from .exports import FILES as EXPORTS, register_exports
 from .letters import PAGE as CORRESPONDENTS, has_letters, page_correspondents
@@ -176,6 +176,8 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
     state.save()
     site.records.save()
     TransformCache(cache / "transforms").keep(site.keys.values())
+    if site.cite_keys:  # an earlier build's records know none: keep everything until they do
+        CitationCache(cache / "citations").keep(site.cite_keys)
     return BuildResult(out, report, True, tuple(written), time.perf_counter() - started,
                        data.notes + tuple(notes) + search_notes)
 
