@@ -21,6 +21,20 @@ from ..fsutil import digest_bytes, digest_file, digest_tree, write_atomic
 from ..loader import Document
 
 
+def keep_only(folder: Path, keys: set[str], also: str = "") -> None:
+    """Remove the ``*.json`` entries of ``folder`` not named by ``keys`` (nor ``also``): a
+    cache keeps only what this build used."""
+    try:
+        stale = [p for p in Path(folder).glob("*.json") if p.stem not in keys and p.name != also]
+    except OSError:
+        return
+    for p in stale:
+        try:
+            p.unlink()
+        except OSError:
+            pass
+
+
 def cache_dir(out: str | os.PathLike) -> Path:
     """The cache of the site at ``out``: beside it, never published with it."""
     return Path(f"{os.path.abspath(out).rstrip(os.sep)}.cache")
@@ -85,16 +99,7 @@ class TransformCache:
 
     def keep_used(self) -> None:
         """Remove entries no document of this build used (removed or changed documents)."""
-        try:
-            entries = list(self.folder.glob("*.json"))
-        except OSError:
-            return
-        for entry in entries:
-            if entry.stem not in self.used:
-                try:
-                    entry.unlink()
-                except OSError:
-                    pass
+        keep_only(self.folder, self.used)
 
 
 class CitationCache:
@@ -117,16 +122,7 @@ class CitationCache:
 
     def keep(self, keys) -> None:
         """Remove every entry but those of ``keys`` (the citations of this build's documents)."""
-        keys = set(keys)
-        try:
-            stale = [p for p in self.folder.glob("*.json") if p.stem not in keys]
-        except OSError:
-            return
-        for p in stale:
-            try:
-                p.unlink()
-            except OSError:
-                pass
+        keep_only(self.folder, set(keys))
 
     def put(self, item: dict, citations: list) -> None:
         try:

@@ -322,18 +322,15 @@ class RecordStore:
 
     def save(self) -> None:
         """Write the index of this build's records, and remove every other record."""
+        from .cache import keep_only
+
         try:
             write_atomic(self.folder / self.INDEX,
                          json.dumps({k: v for k, v in self.index.items() if k in self.used}, ensure_ascii=False),
                          durable=False)
-            stale = [p for p in self.folder.glob("*.json") if p.stem not in self.used and p.name != self.INDEX]
         except OSError:
             return
-        for p in stale:
-            try:
-                p.unlink()
-            except OSError:
-                pass
+        keep_only(self.folder, self.used, also=self.INDEX)
 
 
 def missing_page(path: str, problems) -> Problem:
