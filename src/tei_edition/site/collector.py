@@ -73,9 +73,9 @@ class Site:
     registers: object = None  # the registers' model, for their data files
 
 
-def gather_site(paths: Iterable | None = None, *, base_url: str = "", banner: str = "",
+def gather_site(paths: Iterable | None = None, *, cache: str | Path, base_url: str = "", banner: str = "",
                 jobs: int | None = None, quiet: bool = False, scheduler=None, config=None,
-                invalid: Iterable[str] = (), progress=None, cache=None) -> Site:
+                invalid: Iterable[str] = (), progress=None) -> Site:
     """Read the edition at ``paths`` (default: the bundled one) one file at a time, and make
     every document's page data in worker processes, reusing what ``cache`` (``SITE.cache/``)
     keeps of an earlier build.

@@ -7,13 +7,11 @@ rest of the edition (its neighbours' titles, the entries of its mentions, the fr
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 from pathlib import Path
 
 from .. import __version__
 from ..batch import Outcome, Task
-from ..batch.tasks import _code_digest
 from ..fsutil import digest_bytes
 from ..problems import ERROR, Problem
 from .files import write_changed
@@ -94,20 +92,14 @@ def site_digest(data: SiteData) -> str:
 def page_key(data: SiteData, i: int, record_key: str, shared: str) -> str:
     """A document page's key: its data, and what it shows of the rest of the edition (its
     neighbours' titles, the entries of its mentions), not its place: a document added or
-    removed rewrites its neighbours' pages, not every page after it."""
+    removed rewrites its neighbours' pages, not every page after it. (The record's key
+    already covers the code and the stylesheets.)"""
     d = data.documents[i]
     prev, nxt = neighbours(data, i)
     entities = entity_data(data, [m.ref for m in d.mentions])
     parts = [record_key, shared, d.invalid, list(d.context), [(p.id, p.title) if p else None for p in (prev, nxt)],
-             entities, _site_code()]
+             entities]
     return digest_bytes(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode())
-
-
-@functools.lru_cache(maxsize=1)
-def _site_code() -> str:
-    return _code_digest("site")
-
-
 
 
 class PageWriteTask(Task):

@@ -50,6 +50,7 @@ class Gathered:
     notes: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every file read, documents or not
     signatures: dict = field(default_factory=dict)  # path -> register_signature
+    digests: dict = field(default_factory=dict)  # path -> digest of the bytes read
 
 
 def gather(paths: Iterable, config, progress=None, cache: Path | None = None) -> Gathered:
@@ -62,16 +63,21 @@ def gather(paths: Iterable, config, progress=None, cache: Path | None = None) ->
     are those of the last build). Otherwise every file is read anew.
     """
     files = list(iter_xml_files(paths))
-    raws = [loader.read_bytes(path) for path, _root in files]
-    digests = [None if isinstance(raw, Problem) else digest_bytes(raw) for raw in raws]
-    kept = _kept_facts(cache, files, raws, digests, config)
+    digests = [_digest(path) for path, _root in files]  # the bytes are let go: a changed file is read again
+    kept = _kept_facts(cache, files, digests, config)
     if kept is not None:
         found, facts = kept
     else:
-        found, facts = _gather(files, raws, digests, config, progress), None
+        found, facts = _gather(files, config, progress), None
+        digests = [found.digests.get(str(path)) for path, _root in files]  # as read for its facts
     if cache is not None:
         _keep_facts(cache, found, files, digests, config, facts)
     return found
+
+
+def _digest(path) -> str | None:
+    raw = loader.read_bytes(path)
+    return None if isinstance(raw, Problem) else digest_bytes(raw)
 
 
 def _kind(doc: Document, config) -> str:
@@ -105,14 +111,17 @@ def register_signature(doc: Document, kind: str) -> str:
     return digest_bytes(json.dumps([kind, doc.id, entries, pointers, prefixes], ensure_ascii=False).encode())
 
 
-def _gather(files, raws, digests, config, progress) -> Gathered:
+def _gather(files, config, progress) -> Gathered:
     from ..registers.collect import _Collector
 
     found = Gathered()
     collector = _Collector(None)
-    for n, ((path, root), raw, digest) in enumerate(zip(files, raws, digests), 1):
+    for n, (path, root) in enumerate(files, 1):
         if progress and n % 200 == 0:
             progress(n, len(files), "reading")
+        raw = loader.read_bytes(path)
+        digest = None if isinstance(raw, Problem) else digest_bytes(raw)
+        found.digests[str(path)] = digest
         doc = raw if isinstance(raw, Problem) else loader.parse_bytes(raw, path)
         if isinstance(doc, Problem):  # not well-formed or not TEI: an error, and the build exits 1
             found.notes.append(dataclasses.replace(doc, message=f"{doc.message}; left out of the site"))
@@ -160,7 +169,7 @@ def _keep_facts(cache: Path, found: Gathered, files, digests, config, facts: dic
         pass  # the next build reads the files again
 
 
-def _kept_facts(cache: Path | None, files, raws, digests, config) -> tuple[Gathered, dict] | None:
+def _kept_facts(cache: Path | None, files, digests, config) -> tuple[Gathered, dict] | None:
     from ..batch.journal import dep_digest
 
     if cache is None or None in digests:
@@ -171,7 +180,7 @@ def _kept_facts(cache: Path | None, files, raws, digests, config) -> tuple[Gathe
             return None  # a file added, removed or moved, the project file or the code changed
         found = Gathered(notes=[Problem(**p) for p in facts["notes"]], files=list(facts["files"]))
         found.signatures = dict(facts["signatures"])
-        for (path, root), raw, digest in zip(files, raws, digests):
+        for (path, root), digest in zip(files, digests):
             key = str(path)
             if facts["digests"].get(key) == digest:
                 if key in facts["heads"]:
@@ -180,7 +189,7 @@ def _kept_facts(cache: Path | None, files, raws, digests, config) -> tuple[Gathe
                     found.heads.append(Head(Path(key), ident, Path(head_root), date, series, digest,
                                             tuple((d, dep_digest(d)) for d in deps if dep_digest(d))))
                 continue
-            doc = loader.parse_bytes(raw, path)  # changed: read, and its register signature compared
+            doc = loader.try_load(path)  # changed: read, and its register signature compared
             if isinstance(doc, Problem):
                 return None
             kind = _kind(doc, config)
