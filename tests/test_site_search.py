@@ -178,3 +178,58 @@ def test_the_index_is_stemmed_in_the_language_of_most_documents(langs, edition):
         assert primary.count(got) == max(primary.count(x) for x in primary)
     else:
         assert got == ((edition.split("-")[0].lower()) or "en")
+
+
+def test_a_failed_part_keeps_its_last_index_and_the_others_are_made(tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "PART_BYTES", 20_000)
+    out = tmp_path / "site"
+    assert build(None, out, force=True).built
+    parts = ["pagefind", *(p.strip("./") for p in json.loads((out / "pagefind" / "shards.json").read_text()))]
+    assert len(parts) >= 3
+    before = {p: (out / p / "pagefind-entry.json").stat().st_mtime_ns for p in parts}
+    broken, real = parts[1], search.run_pagefind
+
+    def run(site, target, language):
+        if Path(site).name == broken:
+            raise search.SearchIndexError("pagefind exited with status 1: simulated")
+        return real(site, target, language)
+    monkeypatch.setattr(search, "run_pagefind", run)
+    result = build(None, out, force=True)
+    [note] = [n for n in result.notes if n.rule == "search-index"]
+    assert note.message.startswith(f"1 of the {len(parts)} parts of the search index could not be built")
+    assert "the previous index is kept" in note.message
+    assert (out / broken / "pagefind-entry.json").stat().st_mtime_ns == before[broken]
+    assert all((out / p / "pagefind-entry.json").stat().st_mtime_ns != before[p] for p in parts if p != broken)
+    assert json.loads((out / "pagefind" / "shards.json").read_text()) == [f"../{p}/" for p in parts[1:]]
+    monkeypatch.setattr(search, "run_pagefind", real)
+    assert not [n for n in build(None, out).notes if n.rule == "search-index"]  # the next build makes it
+    assert (out / broken / "pagefind-entry.json").stat().st_mtime_ns != before[broken]
+
+
+@settings(max_examples=40, deadline=None)
+@given(ids=st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True), min_size=1, max_size=40, unique=True),
+       budget=st.integers(200, 20_000), extra=st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True))
+def test_every_page_is_indexed_in_exactly_one_part_which_its_name_decides(tmp_path_factory, ids, budget, extra):
+    from types import SimpleNamespace
+
+    out = tmp_path_factory.mktemp("parts")
+    for i in ids + [extra]:
+        (out / f"{i}.html").write_text("<p>" + "word " * 60 + "</p>", encoding="utf-8")
+    docs = [SimpleNamespace(id=i, language="en") for i in ids]
+
+    def plan(documents):
+        data = SimpleNamespace(documents=documents, entries=[], edition=SimpleNamespace(lang="en"))
+        return search.plan_parts(out, data, "en")
+    old = search.PART_BYTES
+    try:
+        search.PART_BYTES = budget
+        parts = plan(docs)
+        placed = [d.id for p in parts for d in p.docs]
+        assert sorted(placed) == sorted(ids) and parts[0].folder == "pagefind"
+        assert all(p.docs for p in parts) and len({p.folder for p in parts}) == len(parts)
+        home = {d.id: p.folder for p in parts for d in p.docs}
+        more = plan(docs + [SimpleNamespace(id=extra, language="en")] if extra not in ids else docs)
+        if len(more) == len(parts) and {p.folder for p in more} == {p.folder for p in parts}:
+            assert all(home[d.id] == p.folder for p in more for d in p.docs if d.id in home)  # nobody moved
+    finally:
+        search.PART_BYTES = old

@@ -6,8 +6,10 @@ browser, page) are those of test_site_browser.py, so both modules drive Chromium
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
+import json
 import re
 import threading
 from urllib.parse import quote, urljoin
@@ -94,25 +96,77 @@ def italian_site(tmp_path_factory):
     return out
 
 
-def test_letters_in_another_language_are_found_from_the_search_page(browser, italian_site):
-    """Pagefind picks the index by the search page's lang; the one index is Italian here."""
-    handler = functools.partial(_Quiet, directory=str(italian_site))
+@contextlib.contextmanager
+def served(browser, folder):
+    """A new browser page, and the URL of ``folder`` served over HTTP."""
+    handler = functools.partial(_Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     context = browser.new_context()
     try:
         pg = context.new_page()
-        wasm = []
-        pg.on("request", lambda r: wasm.append(r.url.rsplit("/", 1)[-1]) if ".pagefind" in r.url else None)
-        pg.goto(f"http://127.0.0.1:{server.server_address[1]}/search.html?q=Port%20Arthur")
-        assert pg.get_attribute("html", "lang") == "en"
-        found = results(pg)
-        assert found[0][0] == f"places.html#{place_called('Port Arthur')}"
-        assert "wasm.it.pagefind" in wasm  # queries are stemmed as the texts were
+        pg.errors = []
+        pg.on("console", lambda m: pg.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        pg.on("pageerror", lambda e: pg.errors.append(f"page error: {e}"))
+        yield pg, f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         context.close()
         server.shutdown()
         server.server_close()
+
+
+def test_letters_in_another_language_are_found_from_the_search_page(browser, italian_site):
+    """Pagefind picks the index by the search page's lang; the one index is Italian here."""
+    with served(browser, italian_site) as (pg, url):
+        wasm = []
+        pg.on("request", lambda r: wasm.append(r.url.rsplit("/", 1)[-1]) if ".pagefind" in r.url else None)
+        pg.goto(f"{url}search.html?q=Port%20Arthur")
+        assert pg.get_attribute("html", "lang") == "en"
+        found = results(pg)
+        assert found[0][0] == f"places.html#{place_called('Port Arthur')}"
+        assert "wasm.it.pagefind" in wasm  # queries are stemmed as the texts were
+
+
+@pytest.fixture(scope="module")
+def parted_site(tmp_path_factory, monkeypatch_module):
+    """The bundled edition with its index made in parts, as a large edition's is."""
+    from tei_edition.site import build, search
+
+    monkeypatch_module.setattr(search, "PART_BYTES", 20_000)
+    out = tmp_path_factory.mktemp("parted") / "site"
+    result = build(None, out, force=True)
+    monkeypatch_module.undo()
+    assert result.built and not [n for n in result.notes if n.rule == "search-index"]
+    return out
+
+
+def test_an_index_in_parts_is_searched_whole(browser, parted_site):
+    """Every part is merged: a name finds its entry and its letters wherever their pages were
+    indexed, the WebAssembly is fetched once, and results lead to the pages of a site served
+    from a subfolder."""
+    parts = [p.strip("./") for p in json.loads((parted_site / "pagefind" / "shards.json").read_text(encoding="utf-8"))]
+    assert len(parts) >= 2
+    for folder in ["pagefind", *parts]:
+        assert (parted_site / folder / "pagefind-entry.json").is_file()
+        assert folder == "pagefind" or not (parted_site / folder / "pagefind.js").exists()
+    persons = loader.load(edition_dir() / "persons.xml").root
+    person = next(p for p in persons.iter(f"{{{TEI['tei']}}}person")
+                  if len(letters_naming(p.get(XML_ID))) >= 2 and p.find("tei:persName/tei:surname", TEI) is not None)
+    surname = norm("".join(person.find("tei:persName/tei:surname", TEI).itertext()))
+    with served(browser, parted_site.parent) as (pg, url):
+        fetched = []
+        pg.on("request", lambda r: fetched.append(r.url[len(url):]))
+        pg.goto(f"{url}{parted_site.name}/search.html?q={quote(surname)}")
+        found = results(pg)
+        assert any("#" in h and h.split("#")[1] == person.get(XML_ID) for h, _k in found), (surname, found)
+        letters = [h for h, k in found if k in ("Letter", "Document")]
+        assert {h.split(".html")[0] for h in letters} & letters_naming(person.get(XML_ID)), (surname, found)
+        metas = {u.split("/")[1] for u in fetched if u.split("?")[0].endswith(".pf_meta")}
+        assert metas == {"pagefind", *parts}  # every part was merged
+        assert len([u for u in fetched if "/wasm." in u]) == 1
+        pg.locator("#te-search-results li a", has_text=re.compile(".")).nth(len(found) - 1).click()
+        pg.wait_for_url(re.compile(rf"^{re.escape(url + parted_site.name)}/[^/]+\.html"))
+        assert pg.errors == []
 
 
 def test_opened_from_disk_the_page_says_search_needs_http(page, built_site):

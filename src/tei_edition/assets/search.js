@@ -1,5 +1,6 @@
-/* The search page. Normally it asks Pagefind (pagefind/pagefind.js), which downloads only
-   the index chunks and result fragments a query needs. When the build had no Pagefind,
+/* The search page. Normally it asks Pagefind (pagefind/pagefind.js, with the further parts
+   of a large index merged in), which downloads only the index chunks and result fragments a
+   query needs. When the build had no Pagefind,
    the page carries a small index of titles and names (#te-search-index) and searches that.
    Register entries whose names match the query come first (e.g. "Port Arthur" finds the
    place Lushun before the letters that mention it). */
@@ -128,9 +129,22 @@
     say(hint);
     return;
   }
-  import(new URL("pagefind/pagefind.js", document.baseURI).href).then(function (module) {
-    pagefind = module;
-    return pagefind.options({ excerptLength: 24 }).then(function () {
+  // a large edition's index comes in parts (pagefind/shards.json names the others): Pagefind
+  // merges them, loading its WebAssembly once and each part's small metadata file
+  var base = new URL("pagefind/", document.baseURI);
+  function parts() {
+    return fetch(new URL("shards.json", base).href).then(function (r) { return r.ok ? r.json() : []; })
+      .catch(function () { return []; });
+  }
+  Promise.all([import(new URL("pagefind.js", base).href), parts()]).then(function (got) {
+    pagefind = got[0];
+    // baseUrl "/": every result's URL is then "/page.html", which relative() makes a sibling
+    // of this page wherever the site is served (its default would repeat a subfolder)
+    return pagefind.options({ excerptLength: 24, baseUrl: "/" }).then(function () {
+      return Promise.all((Array.isArray(got[1]) ? got[1] : []).map(function (folder) {
+        return pagefind.mergeIndex(new URL(folder, base).pathname, { baseUrl: "/" });
+      }));
+    }).then(function () {
       input.addEventListener("input", function () { pagefindSearch(input.value); });
       return pagefindSearch(q);
     });

@@ -4,7 +4,8 @@ Pagefind splits the index into chunks and fragments, so a query downloads only w
 it needs, where an index inlined in the search page grew with the edition (16.7 MB
 for 4,420 letters). Letter pages are indexed from their HTML (``data-pagefind-body``
 marks the reading text and metadata); register entries are added one record each,
-since a register page of thousands of entries would be one huge fragment.
+since a register page of thousands of entries would be one huge fragment. A large
+edition's index is made in parts (see :data:`PART_BYTES`), which the search page merges.
 
 Where the Pagefind binary cannot run, the build goes on with a warning, and the search
 page carries a small inline index instead: titles and names, not the full text.
@@ -14,15 +15,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..problems import WARNING, Problem
+from .files import SiteWriteError, write_changed
 from .model import DocPage, Entry, SiteData
 from .text import esc, norm
 
@@ -67,12 +72,14 @@ def index_language(data: SiteData) -> str:
     return (langs.most_common(1)[0][0] if langs else (data.edition.lang or "en").split("-")[0].lower()) or "en"
 
 
-def _stage(out: Path, stage: Path, data: SiteData, language: str) -> None:
-    """What Pagefind reads: the built document pages (linked, not copied) and one small page
-    per register entry; the register pages stay out (one fragment each would be huge).
-    ``stage`` may hold an earlier build's: only what differs is linked or written again."""
+def _stage(out: Path, stage: Path, docs: list[DocPage], stubs: dict[str, bytes]) -> None:
+    """What Pagefind reads for one part of the index: its document pages (linked, not
+    copied) and one small page per register entry (``stubs``: file name -> bytes); the
+    register pages stay out (one fragment each would be huge). ``stage`` may hold an
+    earlier build's: only what differs is linked or written again."""
     wanted: set[Path] = set()
-    for d in data.documents:
+    stage.mkdir(parents=True, exist_ok=True)
+    for d in docs:
         page, staged = out / f"{d.id}.html", stage / f"{d.id}.html"
         wanted.add(staged)
         try:
@@ -84,10 +91,9 @@ def _stage(out: Path, stage: Path, data: SiteData, language: str) -> None:
             shutil.copyfile(page, staged)
     entries = stage / "_entries"
     entries.mkdir(exist_ok=True)
-    for e in data.entries:
-        staged = entries / f"{hashlib.sha256(e.id.encode()).hexdigest()[:24]}.html"
+    for name, text in stubs.items():
+        staged = entries / name
         wanted.add(staged)
-        text = entry_page(e, language).encode("utf-8")
         try:
             if staged.read_bytes() == text:
                 continue
@@ -126,35 +132,158 @@ def run_pagefind(site: Path, target: Path, language: str) -> None:
         raise SearchIndexError(f"pagefind wrote {len(empty)} empty file(s), e.g. {empty[0].name}; is the disk full?")
 
 
-def index_search(out: Path, data: SiteData, stage: Path | None = None) -> tuple[Problem, ...]:
-    """Write ``out/pagefind/``; on failure, a warning (and the caller writes the inline fallback).
+# Pagefind holds every page of a run in memory, about 13 times its HTML (1,000 letter pages of
+# 10 KB: 133 MB; 5,000: 650 MB). The index is therefore made in parts of at most this much HTML,
+# each by its own run, and the search page merges them (Pagefind's mergeIndex: one WebAssembly
+# module, each part adding only its small metadata file). A part is made again only when one of
+# its pages or entries changed.
+PART_BYTES = 8_000_000  # on average: a part is a hash of its pages' names
+SHARDS = "shards.json"  # in pagefind/: the folders of the other parts, for search.js
 
-    The new index is written beside the old one and swapped in, so a failed run
-    leaves no half-written index; the stale folder goes only after success.
-    ``stage``: a folder (outside the site) kept between builds for what Pagefind reads."""
+
+@dataclass
+class Part:
+    """One part of the index: its folder in the site, its pages and entry stubs, and a digest
+    of everything it is made from."""
+
+    folder: str
+    docs: list = field(default_factory=list)
+    stubs: dict = field(default_factory=dict)
+    digest: str = ""
+
+
+def plan_parts(out: Path, data: SiteData, language: str) -> list[Part]:
+    """The parts the index is made in. A page's part follows from its name alone (a hash),
+    so a change touches one part; the number of parts is a power of two, grown with the
+    pages' bytes. The first non-empty part is Pagefind's primary bundle, ``pagefind/``.
+    A part's digest covers the bytes of its pages as written (not their keys, which also
+    change when nothing indexed did)."""
+    stubs = {e.id: (f"{hashlib.sha256(e.id.encode()).hexdigest()[:24]}.html",
+                    entry_page(e, language).encode("utf-8")) for e in data.entries}
+    pages: dict[str, tuple[int, str]] = {}
+    for d in data.documents:
+        try:
+            text = (out / f"{d.id}.html").read_bytes()
+        except OSError:
+            text = b""
+        pages[d.id] = len(text), hashlib.sha256(text).hexdigest()
+    size = sum(len(text) for _n, text in stubs.values()) + sum(n for n, _h in pages.values())
+    count = 1 << (max(1, -(-size // PART_BYTES)) - 1).bit_length()
+
+    def part_of(name: str) -> int:
+        return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % count
+    parts = [Part("") for _ in range(count)]
+    for d in data.documents:
+        parts[part_of(d.id)].docs.append(d)
+    for ident, (name, text) in stubs.items():
+        parts[part_of(ident)].stubs[name] = text
+    primary = next((i for i, p in enumerate(parts) if p.docs or p.stubs), 0)
+    for i, part in enumerate(parts):
+        part.folder = FOLDER if i == primary else f"{FOLDER}-{i}"
+        digest = hashlib.sha256(f"{language} {count} {part.folder}".encode())
+        for d in part.docs:
+            digest.update(f"\n{d.id} {pages[d.id][1]}".encode())
+        for name, text in sorted(part.stubs.items()):
+            digest.update(f"\n{name} {hashlib.sha256(text).hexdigest()}".encode())
+        part.digest = digest.hexdigest()
+    return [p for i, p in enumerate(parts) if i == primary or p.docs or p.stubs]
+
+
+def _swap(fresh: Path, final: Path) -> None:
+    """Put a freshly written part in place of the old one (each folder is whole at any time:
+    the old one is renamed away first, and a build stopped between the two renames makes
+    the part again, since its folder is then missing)."""
+    old = final.with_name(f".pagefind-old-{final.name}")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.is_symlink():
+        final.unlink()
+    elif final.exists():
+        final.rename(old)
+    fresh.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _made(out: Path, part: Part, primary: bool) -> bool:
+    folder = out / part.folder
+    return (folder / "pagefind-entry.json").is_file() and (not primary or (folder / "pagefind.js").is_file())
+
+
+# what a merged part needs; the scripts, styles and WebAssembly come from the primary bundle
+MERGED = ("pagefind-entry.json", "index", "fragment", "filter")
+
+
+def _make_part(out: Path, stage: Path, part: Part, language: str, primary: bool) -> None:
+    fresh = out / f".pagefind-new-{part.folder}"
+    try:
+        shutil.rmtree(fresh, ignore_errors=True)
+        _stage(out, stage / part.folder, part.docs, part.stubs)
+        run_pagefind(stage / part.folder, fresh, language)
+        if not primary:
+            for p in fresh.iterdir():
+                if p.name not in MERGED and not p.name.endswith(".pf_meta"):
+                    shutil.rmtree(p) if p.is_dir() else p.unlink()
+        _swap(fresh, out / part.folder)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+
+
+def index_search(out: Path, data: SiteData, stage: Path | None = None, *, made: dict | None = None,
+                 workers: int = 1, progress=None) -> tuple[tuple[Problem, ...], dict]:
+    """Write the search index into ``out/pagefind/`` (and ``pagefind-N/`` for further parts,
+    see :data:`PART_BYTES`); return the warnings and the digest of every part now in place.
+
+    ``made``: the digests an earlier build returned; a part whose digest is unchanged and
+    whose folder is whole is not made again. Each part is written beside the old one and swapped in, so a
+    failed run leaves the last whole part. ``stage``: a folder (outside the site) kept
+    between builds for what Pagefind reads. ``workers``: parts indexed at once."""
     out = Path(out)
     language = index_language(data)
-    fresh, final = out / f".{FOLDER}-new", out / FOLDER
-    try:
-        if fresh.exists():
-            shutil.rmtree(fresh)
+    parts = plan_parts(out, data, language)
+    made = {k: v for k, v in (made or {}).items() if any(p.folder == k for p in parts)}
+    todo = [p for i, p in enumerate(parts) if made.get(p.folder) != p.digest or not _made(out, p, i == 0)]
+    failed: list[str] = []
+    if todo:
+        if progress:
+            progress(0, len(todo), "index")
         with contextlib.ExitStack() as stack:
             if stage is None:
                 stage = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=".search-", dir=out)))
             stage.mkdir(parents=True, exist_ok=True)
-            _stage(out, stage, data, language)
-            run_pagefind(stage, fresh, language)
-        if final.is_symlink():
-            final.unlink()
-        elif final.exists():
-            shutil.rmtree(final)
-        fresh.rename(final)
-    except (SearchIndexError, OSError) as exc:
-        shutil.rmtree(fresh, ignore_errors=True)
-        return (Problem(str(out), 0, 0, WARNING, "search-index",
-                        f"the search index could not be built ({exc}); the search page carries "
-                        "a small index of titles and names instead of full-text search"),)
-    return ()
+            for old in stage.iterdir():  # earlier layouts, and parts no longer made
+                if not any(old.name == p.folder for p in parts):
+                    shutil.rmtree(old) if old.is_dir() else old.unlink()
+
+            def one(part: Part):
+                try:
+                    _make_part(out, stage, part, language, part is parts[0])
+                except (SearchIndexError, OSError) as exc:
+                    return part, str(exc)
+                return part, None
+            with ThreadPoolExecutor(max(1, min(workers, len(todo)))) as pool:
+                for n, (part, why) in enumerate(pool.map(one, todo), 1):
+                    made.pop(part.folder, None)
+                    if why is None:
+                        made[part.folder] = part.digest
+                    else:
+                        failed.append(why)
+                    if progress:
+                        progress(n, len(todo), "index")
+    if _made(out, parts[0], True):
+        others = [f"../{p.folder}/" for p in parts[1:] if _made(out, p, False)]
+        try:
+            write_changed(out, f"{FOLDER}/{SHARDS}", json.dumps(others) + "\n")
+        except (OSError, SiteWriteError) as exc:
+            failed.append(str(exc))
+            made.pop(parts[0].folder, None)
+    for old in out.glob(f"{FOLDER}-*"):  # parts of a larger edition
+        if old.is_dir() and not any(old.name == p.folder for p in parts):
+            shutil.rmtree(old, ignore_errors=True)
+    if not failed:
+        return (), made
+    which = "the search index" if len(parts) == 1 else f"{len(failed)} of the {len(parts)} parts of the search index"
+    return (Problem(str(out), 0, 0, WARNING, "search-index",
+                    f"{which} could not be built ({failed[0]}); the search page carries "
+                    "a small index of titles and names instead of full-text search"),), made
 
 
 def fallback_index(data: SiteData) -> list[dict]:

@@ -17,7 +17,7 @@ from importlib import resources as _resources
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..fsutil import digest_bytes, remove_temp_files, sync_folder, write_atomic
+from ..fsutil import remove_temp_files, sync_folder, write_atomic
 from ..problems import ERROR, Problem, Report
 from .cache import CitationCache, TransformCache, cache_dir
 from .collector import gather_site, load_all
@@ -28,7 +28,7 @@ from .model import DOWNLOADS, BuildResult, SiteData
 from .docpages import write_documents
 from .files import SiteWriteError, safe_target, write_changed
 from .pages import page_chronology, page_document, page_index, page_register, page_search
-from .search import index_language, index_search
+from .search import index_search
 
 ASSETS = ("site.css", "print.css", "site.js", "search.js", "favicon.svg")
 
@@ -135,7 +135,7 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
     for folder in (out, cache):  # what a build killed while writing left half-made
         if folder.is_dir():
             remove_temp_files(folder)
-    for stage in [*out.glob(".search-*"), *out.glob(".pagefind-new")]:  # the search index's, too
+    for stage in [*out.glob(".search-*"), *out.glob(".pagefind-new*"), *out.glob(".pagefind-old-*")]:  # the index's
         shutil.rmtree(stage, ignore_errors=True)
     if progress:
         progress(0, 0, "validate")
@@ -170,7 +170,7 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
                           str(exc) if isinstance(exc, SiteWriteError) else f"cannot write the site: {exc}")
         return BuildResult(out, report, False, tuple(written), time.perf_counter() - started,
                            data.notes + tuple(notes) + (problem,))
-    search_notes = _index(out, data, site, state, progress)
+    search_notes = _index(out, data, state, progress, jobs)
     _forget_stale(out, written)
     sync_folder(out)
     state.save()
@@ -182,33 +182,25 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
                        data.notes + tuple(notes) + search_notes)
 
 
-def _index(out: Path, data: SiteData, site, state: "SiteState", progress) -> tuple:
-    """The search index, made again only when a page or an entry it indexes changed."""
-    digest = digest_bytes(json.dumps([state.pages.get(d.id, {}).get("key") for d in data.documents]
-                                     + [repr(e) for e in data.entries] + [index_language(data)]).encode())
-    if state.search == digest and (out / "pagefind" / "pagefind.js").is_file():
-        return ()
-    if progress:
-        progress(0, 0, "index")
-    notes = index_search(out, data, cache_dir(out) / "search")
+def _index(out: Path, data: SiteData, state: "SiteState", progress, jobs: int | None) -> tuple:
+    """The search index: only its parts whose pages or entries changed are made again."""
+    workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)  # each run holds its part in memory
+    notes, state.search = index_search(out, data, cache_dir(out) / "search", made=state.search,
+                                       workers=workers, progress=progress)
     if notes and (out / "pagefind" / "pagefind.js").is_file():  # e.g. a full disk: the last index stays
         notes = tuple(dataclasses.replace(n, message=f"{n.message.split('; the search page')[0]}; the previous "
                                           "index is kept, and the next build makes it again") for n in notes)
-        state.search = ""
     elif notes:  # no Pagefind here: the search page carries a small index of its own
         write_atomic(out / "search.html", page_search(data, inline=True))
-        state.search = ""
-    else:
-        state.search = digest
     return notes
 
 
 class SiteState:
     """What the last build wrote (``SITE.cache/state.json``): each document page's key and
-    files, and the digest the search index was made from."""
+    files, and the digest each part of the search index was made from."""
 
-    def __init__(self, path: Path, pages: dict | None = None, search: str = ""):
-        self.path, self.pages, self.search = path, pages or {}, search
+    def __init__(self, path: Path, pages: dict | None = None, search: dict | None = None):
+        self.path, self.pages, self.search = path, pages or {}, search or {}
 
     @classmethod
     def load(cls, path: Path) -> "SiteState":
@@ -218,7 +210,9 @@ class SiteState:
             return cls(path)
         if not isinstance(raw, dict) or raw.get("version") != 1:
             return cls(path)
-        return cls(path, raw.get("pages") if isinstance(raw.get("pages"), dict) else {}, str(raw.get("search") or ""))
+        search = raw.get("search")
+        return cls(path, raw.get("pages") if isinstance(raw.get("pages"), dict) else {},
+                   {k: v for k, v in search.items() if isinstance(v, str)} if isinstance(search, dict) else {})
 
     def save(self) -> None:
         try:
