@@ -87,7 +87,9 @@
   }
   function pagefindSearch(query) {
     if (!fold(query)) { list.textContent = ""; say(hint); return Promise.resolve(); }
-    return pagefind.debouncedSearch(query, {}, 200).then(function (search) {
+    return ready().then(function () {
+      return pagefind.debouncedSearch(query, {}, 200);
+    }).then(function (search) {
       // a newer query superseded this one, or the field was cleared meanwhile
       if (search === null || fold(input.value) !== fold(query)) { return; }
       var first = search.results.slice(0, SHOWN);
@@ -130,21 +132,26 @@
     return;
   }
   // a large edition's index comes in parts (pagefind/shards.json names the others): Pagefind
-  // merges them, loading its WebAssembly once and each part's small metadata file
+  // merges them on the first query, loading its WebAssembly once and each part's metadata
   var base = new URL("pagefind/", document.baseURI);
-  function parts() {
-    return fetch(new URL("shards.json", base).href).then(function (r) { return r.ok ? r.json() : []; })
-      .catch(function () { return []; });
+  var merged = null;
+  function ready() {
+    if (!merged) {
+      merged = fetch(new URL("shards.json", base).href)
+        .then(function (r) { return r.ok ? r.json() : []; }, function () { return []; })
+        .then(function (folders) {
+          return Promise.all((Array.isArray(folders) ? folders : []).map(function (folder) {
+            return pagefind.mergeIndex(new URL(folder, base).pathname, { baseUrl: "/" });
+          }));
+        });
+    }
+    return merged;
   }
-  Promise.all([import(new URL("pagefind.js", base).href), parts()]).then(function (got) {
-    pagefind = got[0];
+  import(new URL("pagefind.js", base).href).then(function (module) {
+    pagefind = module;
     // baseUrl "/": every result's URL is then "/page.html", which relative() makes a sibling
     // of this page wherever the site is served (its default would repeat a subfolder)
     return pagefind.options({ excerptLength: 24, baseUrl: "/" }).then(function () {
-      return Promise.all((Array.isArray(got[1]) ? got[1] : []).map(function (folder) {
-        return pagefind.mergeIndex(new URL(folder, base).pathname, { baseUrl: "/" });
-      }));
-    }).then(function () {
       input.addEventListener("input", function () { pagefindSearch(input.value); });
       return pagefindSearch(q);
     });
