@@ -75,18 +75,15 @@ def test_the_introduction_is_what_html_xsl_makes_of_it_notes_included(tmp_path):
 
 def test_where_the_html_transform_fails_pages_show_the_plain_text_and_the_build_says_why(tmp_path, monkeypatch):
     import tei_edition.transform as transform_mod
-    from tei_edition.transform import TransformError
     from tei_edition.problems import Problem
 
-    real = transform_mod.transform
+    real = transform_mod.transform_many  # transform() and the site's pages both run through it
 
-    def failing(source, to, params=None, **kw):
-        if to == "html":
-            path = getattr(source, "path", source)
-            raise TransformError(Problem(str(path), 3, 4, "error", "xslt", "the stylesheet gave up"))
-        return real(source, to, params, **kw)
+    def failing(source, requests, **kw):
+        gave_up = Problem(str(getattr(source, "path", source)), 3, 4, "error", "xslt", "the stylesheet gave up")
+        return [gave_up if to == "html" else result for (to, _params), result in zip(requests, real(source, requests, **kw))]
 
-    monkeypatch.setattr(transform_mod, "transform", failing)
+    monkeypatch.setattr(transform_mod, "transform_many", failing)
     src = copy_edition(tmp_path)
     out = tmp_path / "site"
     result = build([src], out, force=True, jobs=0, quiet=True)

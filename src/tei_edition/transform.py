@@ -12,7 +12,7 @@ import os
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from lxml import etree
 
@@ -185,15 +185,6 @@ def context_node(doc: Document):
 
 # --- transform -----------------------------------------------------------------
 
-def _as_document(source) -> Document:
-    if isinstance(source, Document):
-        return source
-    doc = try_load(source)
-    if isinstance(doc, Problem):
-        raise TransformError(doc)
-    return doc
-
-
 def transform(source: str | os.PathLike | Document, to: str, params: Mapping[str, str] | None = None,
               *, context: bool = True, skip_empty: bool = True) -> str:
     """Transform a TEI file or Document to format ``to``; return the output text.
@@ -205,24 +196,59 @@ def transform(source: str | os.PathLike | Document, to: str, params: Mapping[str
     text (a register) raises it with a *warning* Problem (rule ``no-document-text``)
     unless ``skip_empty`` is false.
     """
-    try:
-        fmt = formats.get(to)
-    except KeyError as exc:
-        raise TransformError(Problem(str(getattr(source, "path", source)), 0, 0, ERROR, "format", str(exc.args[0]))) from None
-    doc = _as_document(source)
+    result = transform_many(source, [(to, params)], context=context, skip_empty=skip_empty)[0]
+    if isinstance(result, Problem):
+        raise TransformError(result)
+    return result
+
+
+def transform_many(source: str | os.PathLike | Document, requests: Sequence[tuple[str, Mapping[str, str] | None]],
+                   *, context: bool = True, skip_empty: bool = True) -> list[str | Problem]:
+    """Several transforms of one document: ``requests`` are ``(format, params)`` pairs as
+    :func:`transform` takes them. Returns, in their order, each output text or the Problem
+    :func:`transform` would raise for it, so one failing format costs only its own output.
+
+    Cheaper than one :func:`transform` per format: the document is serialised and parsed
+    into Saxon once, and its context is made once.
+    """
+    out: list[str | Problem | None] = [None] * len(requests)
+    jobs, wanted = [], []
+    for i, (to, params) in enumerate(requests):
+        try:
+            fmt = formats.get(to)
+        except KeyError as exc:
+            out[i] = Problem(str(getattr(source, "path", source)), 0, 0, ERROR, "format", str(exc.args[0]))
+            continue
+        merged: dict[str, object] = {**fmt.params, **{k: str(v) for k, v in (params or {}).items()}}
+        jobs.append([fmt.stylesheet, merged, fmt.properties])
+        wanted.append(i)
+    if jobs:
+        for i, result in zip(wanted, _run_formats(source, jobs, context, skip_empty)):
+            out[i] = result
+    return out
+
+
+def _run_formats(source, jobs: list[list], context: bool, skip_empty: bool) -> list[str | Problem]:
+    """``jobs``' results on ``source``: [stylesheet, params, properties] each, params not yet
+    holding the document's id and context."""
+    doc = try_load(source) if not isinstance(source, Document) else source
+    if isinstance(doc, Problem):
+        return [doc] * len(jobs)
     if skip_empty:
         reason = skip_reason(doc)
         if reason:
-            raise TransformError(Problem(str(doc.path), 0, 0, WARNING, "no-document-text", f"skipped: {reason}"))
-    merged: dict[str, object] = {**fmt.params, **{k: str(v) for k, v in (params or {}).items()}}
-    merged.setdefault("document-id", doc.path.stem)  # used only where the TEI has no xml:id
-    try:
-        if context:
-            merged["context"] = context_node(doc)
-        return xslt.run(fmt.stylesheet, etree.tostring(doc.root, encoding="unicode"), merged,
-                        file=str(doc.path), properties=fmt.properties)
-    except xslt.XsltError as exc:
-        raise TransformError(exc.problem) from None
+            return [Problem(str(doc.path), 0, 0, WARNING, "no-document-text", f"skipped: {reason}")] * len(jobs)
+    for _sheet, params, _props in jobs:
+        params.setdefault("document-id", doc.path.stem)  # used only where the TEI has no xml:id
+    if context:
+        try:
+            node = context_node(doc)
+        except xslt.XsltError as exc:
+            return [exc.problem] * len(jobs)
+        for _sheet, params, _props in jobs:
+            params["context"] = node
+    return xslt.run_many([tuple(job) for job in jobs], etree.tostring(doc.root, encoding="unicode"),
+                         file=str(doc.path))
 
 
 def transform_path(path: str | os.PathLike, to: str, params: Mapping[str, str] | None = None) -> str | Problem | Skipped:

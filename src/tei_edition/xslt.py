@@ -23,7 +23,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from .problems import ERROR, Problem, ProblemError
 from .resources import xslt_dir
@@ -126,32 +126,64 @@ def run(stylesheet: str, xml_text: str, params: Mapping[str, object] | None = No
     ``params`` values are strings (passed as xs:string) or nodes from :func:`parse`.
     Raises :class:`XsltError` with a Problem located in ``file``.
     """
+    result = run_many([(stylesheet, params, properties)], xml_text, file=file)[0]
+    if isinstance(result, Problem):
+        raise XsltError(result)
+    return result
+
+
+def run_many(jobs: Sequence[tuple[str, Mapping[str, object] | None, Mapping[str, str] | None]],
+             xml_text: str, *, file: str = "<string>") -> list[str | Problem]:
+    """Run several compiled stylesheets on one XML text, parsed into Saxon once.
+
+    ``jobs``: ``(stylesheet, params, properties)`` each, as :func:`run` takes them. Returns,
+    in the same order, each one's serialised result or the Problem that stopped it (the one
+    :func:`run` would raise): a failing stylesheet costs only its own result.
+    """
     eng = engine()
-    try:
-        executable = eng.executables[stylesheet]
-    except KeyError:
-        known = stylesheets()
-        why = (f"the stylesheet {stylesheet!r} was not compiled in this process (warm() was given "
-               f"{sorted(eng.executables)})" if stylesheet in known else f"no stylesheet named {stylesheet!r}")
-        raise XsltError(Problem(file, 0, 0, ERROR, "xslt", why)) from None
+    executables = [_executable(eng, name, file) for name, _params, _props in jobs]
+    if all(isinstance(x, Problem) for x in executables):
+        return executables
     with _lock:
         try:
             with _NativeStderr() as err:
                 node = eng.proc.parse_xml(xml_text=xml_text)
-                job = executable.clone()  # clone first: setting parameters before cloning segfaulted
-                for key, value in (properties or {}).items():
-                    job.set_property(key, value)
-                for name, value in (params or {}).items():
-                    if value is None:
-                        continue
-                    if isinstance(value, (str, int, float, bool)):
-                        value = eng.proc.make_string_value(str(value))
-                    job.set_parameter(name, value)
-                result = job.transform_to_string(xdm_node=node)
         except Exception as exc:
-            raise XsltError(_problem(file, exc, err.text)) from None
+            failed = _problem(file, exc, err.text)
+            return [x if isinstance(x, Problem) else failed for x in executables]
+        return [x if isinstance(x, Problem) else _apply(eng, x, node, params, properties, file)
+                for x, (_name, params, properties) in zip(executables, jobs)]
+
+
+def _executable(eng: _Engine, stylesheet: str, file: str):
+    """The compiled stylesheet, or the Problem of its absence."""
+    try:
+        return eng.executables[stylesheet]
+    except KeyError:
+        known = stylesheets()
+        why = (f"the stylesheet {stylesheet!r} was not compiled in this process (warm() was given "
+               f"{sorted(eng.executables)})" if stylesheet in known else f"no stylesheet named {stylesheet!r}")
+        return Problem(file, 0, 0, ERROR, "xslt", why)
+
+
+def _apply(eng: _Engine, executable, node, params, properties, file: str) -> str | Problem:
+    """One stylesheet on a parsed node (the caller holds the lock), its own stderr captured."""
+    try:
+        with _NativeStderr() as err:
+            job = executable.clone()  # clone first: setting parameters before cloning segfaulted
+            for key, value in (properties or {}).items():
+                job.set_property(key, value)
+            for name, value in (params or {}).items():
+                if value is None:
+                    continue
+                if isinstance(value, (str, int, float, bool)):
+                    value = eng.proc.make_string_value(str(value))
+                job.set_parameter(name, value)
+            result = job.transform_to_string(xdm_node=node)
+    except Exception as exc:
+        return _problem(file, exc, err.text)
     if result is None:
-        raise XsltError(_problem(file, "the stylesheet produced no result", err.text))
+        return _problem(file, "the stylesheet produced no result", err.text)
     return result
 
 

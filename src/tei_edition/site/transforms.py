@@ -37,12 +37,11 @@ def transform_outputs(doc: Document, base_url: str = "", project: dict | None = 
     module); and under ``CITATIONS`` the page's formatted citations, [(style label, HTML)]:
     citeproc-py takes ~10 ms a document, so it runs here, in the workers. ``citations``:
     a :class:`~tei_edition.site.cache.CitationCache` to take them from when the CSL item is unchanged."""
-    out: dict[str, object] = {}
-    for fmt, params in site_transforms(base_url, project):
-        result = run_format(doc, fmt, params)
-        if result is None:
-            return None
-        out[fmt] = result
+    wanted = site_transforms(base_url, project)
+    results = run_formats(doc, wanted)
+    if results is None:
+        return None
+    out: dict[str, object] = {fmt: result for (fmt, _params), result in zip(wanted, results)}
     item, _problems = csl_item(doc, meta_params(base_url, project), out)  # document_page reports them
     found = citations.get(item) if citations is not None and item is not None else None
     if found is None:
@@ -57,16 +56,23 @@ def transform_outputs(doc: Document, base_url: str = "", project: dict | None = 
 
 def run_format(doc: Document, fmt: str, params: dict | None = None) -> str | Problem | None:
     """One transform's output text, or the Problem that stopped it (None: no transform module)."""
+    results = run_formats(doc, [(fmt, params)])
+    return None if results is None else results[0]
+
+
+def run_formats(doc: Document, requests: list[tuple[str, dict | None]]) -> list[str | Problem] | None:
+    """Each ``(format, params)``'s output text, or the Problem that stopped it (None: no
+    transform module); the document is parsed into Saxon once for all of them."""
     try:
-        from ..transform import transform
+        from ..transform import transform_many
     except ImportError:
         return None
     try:
-        return transform(doc, fmt, params or None)
-    except Exception as exc:  # one failing stylesheet must not stop the whole site
+        return transform_many(doc, [(fmt, params or None) for fmt, params in requests])
+    except Exception as exc:  # one failing document must not stop the whole site
         problem = getattr(exc, "problem", None)
-        return problem if isinstance(problem, Problem) else Problem(
-            str(doc.path), 1, 1, ERROR, "transform", str(exc) or type(exc).__name__)
+        return [problem if isinstance(problem, Problem) else Problem(
+            str(doc.path), 1, 1, ERROR, "transform", str(exc) or type(exc).__name__)] * len(requests)
 
 
 def transform_failed(problem: Problem, severity: str, rule: str, what: str) -> Problem:
