@@ -58,13 +58,19 @@ def broken_pagefind(monkeypatch):
 def test_build_writes_a_pagefind_index_and_no_inline_one(site):
     out, result = site
     assert not [n for n in result.notes if n.rule == "search-index"]
-    entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
     data = collect(None, quiet=True)
-    # one record per document page and per register entry, in the edition's one language
-    [(lang, facts)] = entry["languages"].items()
-    assert lang == search.index_language(data)
-    assert facts["page_count"] == len(data.documents) + len(data.entries) > len(data.documents)
-    assert len(list((out / "pagefind" / "fragment").iterdir())) == facts["page_count"]
+    # one record per document page and per register entry, in the edition's one language; the
+    # documents and the entries in parts of their own, which the search page merges
+    parts = ["pagefind", *(p.strip("./") for p in json.loads((out / "pagefind" / "shards.json").read_text()))]
+    counts = []
+    for part in parts:
+        entry = json.loads((out / part / "pagefind-entry.json").read_text(encoding="utf-8"))
+        [(lang, facts)] = entry["languages"].items()
+        assert lang == search.index_language(data)
+        assert len(list((out / part / "fragment").iterdir())) == facts["page_count"]
+        counts.append(facts["page_count"])
+    assert sum(counts) == len(data.documents) + len(data.entries) > len(data.documents)
+    assert counts[0] == len(data.documents)
     assert inline_index(parse(out / "search.html")) is None
     # the indexer's staging folder and stub pages are not published
     assert not [p for p in out.iterdir() if p.name.startswith(".search-") or p.name == "_entries"]

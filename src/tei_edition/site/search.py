@@ -133,11 +133,14 @@ def run_pagefind(site: Path, target: Path, language: str) -> None:
 
 
 # Pagefind holds every page of a run in memory, about 13 times its HTML (1,000 letter pages of
-# 10 KB: 133 MB; 5,000: 650 MB). The index is therefore made in parts of at most this much HTML,
-# each by its own run, and the search page merges them (Pagefind's mergeIndex: one WebAssembly
-# module, each part adding only its small metadata file). A part is made again only when one of
-# its pages or entries changed.
-PART_BYTES = 8_000_000  # on average: a part is a hash of its pages' names
+# 10 KB: 133 MB; 5,000: 650 MB), and spends about a millisecond on each page however small. The
+# index is therefore made in parts of about this much (HTML bytes, and PAGE_WEIGHT a page), each
+# by its own run, and the search page merges them (Pagefind's mergeIndex: one WebAssembly module,
+# each part adding only its small metadata file). A part is made again only when one of its pages
+# or entries changed; documents and register entries go to parts of their own, so a changed
+# letter never makes the thousands of entries' stubs again.
+PART_BYTES = 8_000_000
+PAGE_WEIGHT = 1_000
 SHARDS = "shards.json"  # in pagefind/: the folders of the other parts, for search.js
 
 
@@ -152,12 +155,23 @@ class Part:
     digest: str = ""
 
 
+def _hashed(names: dict[str, int], prefix: str) -> list[tuple[str, list[str]]]:
+    """Names (with their weights) spread over a power of two of parts by a hash of the name,
+    so a name stays in its part while the count stands: [(folder suffix, names)]."""
+    total = sum(w + PAGE_WEIGHT for w in names.values())
+    count = 1 << (max(1, -(-total // PART_BYTES)) - 1).bit_length()
+    parts: list[list[str]] = [[] for _ in range(count)]
+    for name in names:
+        parts[int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % count].append(name)
+    return [(f"{prefix}{i}-of-{count}", members) for i, members in enumerate(parts) if members]
+
+
 def plan_parts(out: Path, data: SiteData, language: str) -> list[Part]:
-    """The parts the index is made in. A page's part follows from its name alone (a hash),
-    so a change touches one part; the number of parts is a power of two, grown with the
-    pages' bytes. The first non-empty part is Pagefind's primary bundle, ``pagefind/``.
-    A part's digest covers the bytes of its pages as written (not their keys, which also
-    change when nothing indexed did)."""
+    """The parts the index is made in (see :data:`PART_BYTES`): the documents' pages in some,
+    the register entries in others; a page's part follows from its name alone. The first
+    part is Pagefind's primary bundle, ``pagefind/``; the others are ``pagefind-…/``. A part's
+    digest covers the bytes of its pages as written (not their keys, which also change when
+    nothing indexed did)."""
     stubs = {e.id: (f"{hashlib.sha256(e.id.encode()).hexdigest()[:24]}.html",
                     entry_page(e, language).encode("utf-8")) for e in data.entries}
     pages: dict[str, tuple[int, str]] = {}
@@ -167,26 +181,22 @@ def plan_parts(out: Path, data: SiteData, language: str) -> list[Part]:
         except OSError:
             text = b""
         pages[d.id] = len(text), hashlib.sha256(text).hexdigest()
-    size = sum(len(text) for _n, text in stubs.values()) + sum(n for n, _h in pages.values())
-    count = 1 << (max(1, -(-size // PART_BYTES)) - 1).bit_length()
-
-    def part_of(name: str) -> int:
-        return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % count
-    parts = [Part("") for _ in range(count)]
-    for d in data.documents:
-        parts[part_of(d.id)].docs.append(d)
-    for ident, (name, text) in stubs.items():
-        parts[part_of(ident)].stubs[name] = text
-    primary = next((i for i, p in enumerate(parts) if p.docs or p.stubs), 0)
-    for i, part in enumerate(parts):
-        part.folder = FOLDER if i == primary else f"{FOLDER}-{i}"
-        digest = hashlib.sha256(f"{language} {count} {part.folder}".encode())
+    by_id = {d.id: d for d in data.documents}
+    parts = [Part(f"{FOLDER}-{name}", docs=[by_id[i] for i in members])
+             for name, members in _hashed({i: n for i, (n, _h) in pages.items()}, "")]
+    parts += [Part(f"{FOLDER}-{name}", stubs=dict(stubs[i] for i in members))
+              for name, members in _hashed({i: len(text) for i, (_n, text) in stubs.items()}, "entries-")]
+    if not parts:
+        parts = [Part(FOLDER)]  # nothing to index: Pagefind says so, and the fallback follows
+    parts[0].folder = FOLDER
+    for part in parts:
+        digest = hashlib.sha256(f"{language} {part.folder}".encode())
         for d in part.docs:
             digest.update(f"\n{d.id} {pages[d.id][1]}".encode())
         for name, text in sorted(part.stubs.items()):
             digest.update(f"\n{name} {hashlib.sha256(text).hexdigest()}".encode())
         part.digest = digest.hexdigest()
-    return [p for i, p in enumerate(parts) if i == primary or p.docs or p.stubs]
+    return parts
 
 
 def _swap(fresh: Path, final: Path) -> None:
