@@ -81,6 +81,10 @@ def sanitise(root) -> None:
 
 
 _A_TAG = re.compile(r"""<(/?)a\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.I)
+_ENTITY_CLASS = re.compile(r"""class\s*=\s*["'][^"']*\bentity\b""")
+_PAGE_LINK = re.compile(r"([\w.-]+)\.(?:xml|html)(?:#([\w.-]+))?")
+_YEAR = re.compile(r"-?\d{4}")
+_SPECIAL = frozenset(("dateline", "salute", "signed", "byline", "trailer"))
 
 
 def _unnest_links(text: str) -> str:
@@ -91,7 +95,7 @@ def _unnest_links(text: str) -> str:
     def swap(m):
         closing, attrs = m.group(1), m.group(2)
         if not closing:
-            is_entity = bool(re.search(r"""class\s*=\s*["'][^"']*\bentity\b""", attrs))
+            is_entity = bool(_ENTITY_CLASS.search(attrs))
             stack.append(is_entity)
             return f"<span data-was-link=\"1\"{attrs}>" if is_entity else m.group(0)
         return "</span>" if (stack.pop() if stack else False) else m.group(0)
@@ -155,12 +159,15 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
     into the id it names, or None (see :func:`.documents.pointer_resolver`).
     """
     root = _fragment_root(text)
+    # Held for the whole call: lxml.html makes a Python object (and asks its class lookup)
+    # for an element each time one is reached with none alive; every pass below reuses them.
+    alive = list(root.iter())
     sanitise(root)
     for h in root.iter("h1"):
         h.tag = "h2"  # the page has its own h1 (the document title)
     for a in root.iter("a"):  # links between TEI files become links between pages
         href = a.get("href") or ""
-        m = re.fullmatch(r"([\w.-]+)\.(?:xml|html)(?:#([\w.-]+))?", href)
+        m = _PAGE_LINK.fullmatch(href)
         if m and "entity" not in (a.get("class") or "") and (href.split("#")[0].endswith(".xml") or m.group(1) in doc_ids):
             stem, frag = m.groups()
             if frag in index:
@@ -169,9 +176,10 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
                 a.set("href", f"{doc_ids[stem]}.html" + (f"#{frag}" if frag and frag not in doc_ids else ""))
     entity_els = [e for e in root.iter() if isinstance(e.tag, str)
                   and ("entity" in (e.get("class") or "").split() or e.get("data-ref"))]
+    is_entity = set(entity_els)
     for e in entity_els:
         e.attrib.pop("data-was-link", None)
-    outer = [e for e in entity_els if not any(a in entity_els for a in e.iterancestors())]
+    outer = [e for e in entity_els if not any(a in is_entity for a in e.iterancestors())]
     counter = {"p": 0, "b": 0}
     used_ids = set()
     for e in root.iter():
@@ -185,7 +193,7 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
     def block_of(el):
         # the paragraph-like element holding el; never a mention itself (the script
         # replaces mentions by buttons, and an id there would be lost)
-        chain = [a for a in [el, *el.iterancestors()] if a not in entity_els]
+        chain = [a for a in [el, *el.iterancestors()] if a not in is_entity]
         for a in chain:
             if a is root:
                 break
@@ -194,19 +202,18 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
         return chain[0] if chain and chain[0] is not root else el
 
     # number paragraphs first so labels follow reading order
-    special = ("dateline", "salute", "signed", "byline", "trailer")
     labels = {}
     for el in root.iter():
         if not isinstance(el.tag, str) or el is root:
             continue
         cls = [c[4:] if c.startswith("tei-") else c for c in (el.get("class") or "").split()]
-        if el.tag == "p" and not set(special) & set(cls) and "quote-source" not in cls:
+        if el.tag == "p" and not _SPECIAL.intersection(cls) and "quote-source" not in cls:
             counter["p"] += 1
             quoted = any(True for _ in el.iterancestors("blockquote"))
             labels[el] = f"¶ {el.get('data-n') or counter['p']}" + (" (quoted)" if quoted else "")
         elif el.tag in BLOCK_TAGS:
             labels[el] = ("heading" if el.tag.startswith("h") else
-                          next((c for c in cls if c in special),
+                          next((c for c in cls if c in _SPECIAL),
                                "quotation" if el.tag == "blockquote" else
                                "note" if "note" in cls else el.tag))
 
@@ -225,12 +232,12 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
     mentions: list[Mention] = []
     for el in outer:
         refs = []
-        for e in [el, *[d for d in el.iterdescendants() if d in entity_els]]:
+        for e in [el, *[d for d in el.iterdescendants() if d in is_entity]]:
             for r in _entity_refs(e, resolve):
                 if r not in refs:
                     refs.append(r)
         for d in el.iterdescendants():
-            if d in entity_els:
+            if d in is_entity:
                 d.tag = "span"
                 for attr in ("href", "data-ref", "data-type", "class", "id", "data-was-link"):
                     d.attrib.pop(attr, None)
@@ -259,7 +266,7 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
     dates: list[DateMention] = []
     for t in root.iter("time"):
         key = t.get("datetime") or ""
-        if not re.match(r"-?\d{4}", key):
+        if not _YEAR.match(key):
             continue
         anchor_id, block_label = anchor(t)
         label = t.get("title") or format_date(key[:10])
@@ -269,10 +276,12 @@ def process_fragment(text: str, doc_id: str, prefix: str, index: dict, doc_ids: 
         dates.append(DateMention(key, label, said, doc_id, anchor_id, block_label, _around(whole, said)))
     block_list = []
     for el in root.iter():
-        if isinstance(el.tag, str) and el in labels and norm(el.text_content()):
-            if not any(a in labels for a in el.iterancestors()):
+        if el in labels and not any(a in labels for a in el.iterancestors()):
+            words = norm(el.text_content())
+            if words:
                 anchor_id, label = anchor(el)
-                block_list.append((anchor_id, label, norm(el.text_content())))
+                block_list.append((anchor_id, label, words))
+    del alive
     return _inner_html(root), mentions, dates, block_list
 
 
