@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -311,6 +313,30 @@ def document_page(doc: Document, index: dict, doc_ids: dict, summary: str, *, ba
         citations=tuple(citations), downloads=tuple(downloads), csl=csl, places=places,
         corresp=bool(sent or recv), context=corresp_context(doc),
         xml=xml if isinstance(xml, bytes) else b""), notes
+
+
+def page_dict(page: DocPage) -> dict:
+    """``dataclasses.asdict(page)``, equal to it value for value and type for type, without
+    its deep copy of every string and number (they cannot change; half its time)."""
+    return _as_plain(page)
+
+
+_ATOMS = frozenset((str, int, float, bool, bytes, type(None)))
+
+
+def _as_plain(value):
+    """What ``dataclasses.asdict`` makes of ``value`` (Python 3.11's rules, in its order)."""
+    if type(value) in _ATOMS:  # exactly these types: asdict's deepcopy gives them back as they are
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _as_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*[_as_plain(v) for v in value])
+    if isinstance(value, (list, tuple)):
+        return type(value)(_as_plain(v) for v in value)
+    if isinstance(value, dict):
+        return type(value)((_as_plain(k), _as_plain(v)) for k, v in value.items())
+    return copy.deepcopy(value)
 
 
 SCRIPT_NAMESPACES = {"http://www.w3.org/1999/xhtml", "http://www.w3.org/2000/svg",

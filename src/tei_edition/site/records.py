@@ -209,7 +209,9 @@ def record_valid(record: dict, index: dict, doc_ids: dict, known: dict | None = 
 
 
 def page_to_json(page: DocPage) -> dict:
-    out = dataclasses.asdict(page)
+    from .documents import page_dict  # dataclasses.asdict's value, without its deep copies
+
+    out = page_dict(page)
     out["xml"] = base64.b64encode(page.xml).decode("ascii")
     return out
 
