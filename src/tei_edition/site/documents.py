@@ -343,6 +343,16 @@ SCRIPT_NAMESPACES = {"http://www.w3.org/1999/xhtml", "http://www.w3.org/2000/svg
                      "http://www.w3.org/1998/Math/MathML", "http://www.w3.org/1999/XSL/Transform"}
 
 
+# All that publishable_xml removes, and more (any xlink attribute; a stylesheet PI after the
+# root), found in one pass in C. An entity reference (which the copy there would expand) is
+# looked for apart.
+_MAYBE_ACTIVE = etree.XPath(
+    "boolean(//processing-instruction('xml-stylesheet') | //*["
+    + " or ".join(f"namespace-uri() = '{ns}'" for ns in sorted(SCRIPT_NAMESPACES)) + "]"
+    " | //@*[starts-with(translate(local-name(), 'ON', 'on'), 'on')"  # str.lower() makes 'on' of O/o N/n only
+    " or namespace-uri() = 'http://www.w3.org/1999/xlink'])")
+
+
 def publishable_xml(doc: Document) -> bytes:
     """The TEI source offered for download: the file's own bytes, unless it holds what a
     browser opening it would run on the site's origin (XHTML/SVG/MathML elements, on*
@@ -350,6 +360,8 @@ def publishable_xml(doc: Document) -> bytes:
     raw = loader.read_bytes(doc.path)
     if not isinstance(raw, bytes):
         return b""
+    if not _MAYBE_ACTIVE(doc.tree) and next(doc.root.iter(etree.Entity), None) is None:
+        return raw  # nothing below would be removed (the usual case): no copy to clean
     tree = etree.ElementTree(etree.fromstring(etree.tostring(doc.tree)))  # a copy to clean
     dirty = False
     for pi in [*tree.getroot().itersiblings(preceding=True), *tree.getroot().iter(etree.ProcessingInstruction)]:
