@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -251,6 +251,7 @@ def load_paragraph(words, gaps, block: str):
 
 
 @given(paragraphs())
+@example(([("a-", ("t", "a-")), ("or", ("hi", "or"))], [["lb"]]))  # a conjunction inside an element
 def test_text_and_html_spacing_follows_the_model(case):
     words, gaps = case
     doc = load_paragraph(words, gaps, "p")

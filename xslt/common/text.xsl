@@ -127,12 +127,13 @@
   </xsl:function>
 
   <!-- Does a hyphen at the end of the text before a break join it to what follows? Only when a
-       word follows (no <space/>) that is no conjunction. -->
+       word follows (no <space/>) that is no conjunction, as text or inside an element
+       ("Park-<lb/><hi>und</hi> Garten"). -->
   <xsl:function name="te:hyphen-joins" as="xs:boolean">
     <xsl:param name="before" as="xs:string"/>
     <xsl:param name="after" as="node()?"/>
     <xsl:sequence select="contains($before, '-') and matches($before, '\-\s*$') and not($after/self::tei:space)
-      and not(matches(string($after[self::text()]), $te:after-suspended-hyphen))"/>
+      and not(matches(string($after[self::text() or self::*]), $te:after-suspended-hyphen))"/>
   </xsl:function>
 
   <!-- Is this node part of a run of breaks (a break, fw, or white space only)? -->
