@@ -23,13 +23,23 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, encoding: str = 
     process); batch runs use it and flush once with :func:`sync_folder` before
     recording outputs in their journal.
     """
+    payload = data.encode(encoding) if isinstance(data, str) else data
+    with atomic_writer(path, durable=durable) as fh:
+        fh.write(payload)
+    return Path(path)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike, *, durable: bool = True, encoding: str | None = None):
+    """:func:`write_atomic` for what is written in pieces: the file the block writes (text
+    with an ``encoding``, else bytes) takes the place of ``path`` when the block ends, and
+    is removed if it fails, so ``path`` is never half-written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode(encoding) if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=path.suffix, dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+        with os.fdopen(fd, "w" if encoding else "wb", encoding=encoding) as fh:
+            yield fh
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
@@ -41,7 +51,6 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, encoding: str = 
         except FileNotFoundError:
             pass
         raise
-    return path
 
 
 def holds_exactly(path: str | os.PathLike, data: bytes) -> bool:

@@ -4,6 +4,8 @@ One index file in the cache folder (``index.json``, written atomically) holds, p
 edition, its result and the compact facts that the edition-wide checks need. One file rather
 than one per source: a rebuild with nothing changed reads it in one go (5,000 small files
 cost more to open than to parse), and a corrupt or unreadable index only means a full run.
+It holds a file's entry a line (:mod:`.indexfile`), and a run keeps each entry as that text,
+decoded where it is used, so the facts of an edition's files never stand in memory as objects.
 
 A file's entry is reused when its key is unchanged. The key covers: the file's bytes (SHA-256,
 never time stamps), the run's fingerprint (package version and code, explicit schemas, the
@@ -48,14 +50,15 @@ from .. import loader
 from ..batch.tasks import ValidateTask, _locate_id
 from ..config import DEFAULT, discover
 from ..edition import EDITION, Edition, classify, discover_roots, prefix_defs, scan, split_pointer
-from ..fsutil import digest_bytes, digest_file, digest_tree, write_atomic
+from ..fsutil import digest_bytes, digest_file, digest_tree
 from ..loader import Document
 from ..problems import ERROR, Problem, Report
+from .indexfile import Entry, entry_of, read_index, write_index
 
 __all__ = ["validate_incremental", "INDEX"]
 
 INDEX = "index.json"
-_FORMAT = 2
+_FORMAT = 3  # 3: a file a line (.indexfile)
 # what a schema may include or import from its folder; other files there (documents) are not read
 _SCHEMA_SUFFIXES = (".xsd", ".rng", ".sch", ".xsl", ".xslt", ".dtd", ".ent", ".mod")
 _ACROSS = "every xml:id must be unique across the edition"
@@ -137,9 +140,9 @@ class _Run:
         from . import _widest
 
         self.place = {f: str(_widest(Path(f), Path(os.path.dirname(f)), wider)) for f in self.files}
-        old = self._load()
-        same = old.get("fingerprint") == self.fingerprint and old.get("format") == _FORMAT
-        self.entries: dict[str, dict] = old.get("files", {}) if same else {}
+        old, entries = read_index(self.index_path, self._same)
+        self.entries: dict[str, Entry] = entries  # each file's entry as JSON text, decoded where used
+        same = self._same(old)
         self.targets: dict[str, list] = old.get("targets", {})
         self.unusable = bool(old.get("unusable")) and same
         self.changed = not same or set(self.entries) != set(self.files)
@@ -148,27 +151,24 @@ class _Run:
         self._outcomes: dict[tuple, str] = {}
         self._current: dict[str, tuple[str, frozenset]] = {}
 
-    def _load(self) -> dict:
-        try:
-            data = json.loads(self.index_path.read_bytes())
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+    def _same(self, head: dict) -> bool:
+        """Was the index made by a run like this one (its entries may be reused)?"""
+        return head.get("fingerprint") == self.fingerprint and head.get("format") == _FORMAT
 
     # --- which files must be validated again --------------------------------
 
     def plan(self) -> list[str]:
         for f in self.files:
             self.digests[f] = digest_file(f)
-        self.entries = {f: e for f, e in self.entries.items()
-                        if f in self.digests and isinstance(e, dict) and e.get("digest") == self.digests[f]}
+        self.entries = {f: e for f, e in self.entries.items() if f in self.digests and e.digest == self.digests[f]}
         if self.unusable:  # the last run met a schema that does not compile: all again, then see
             self.entries, self.unusable = {}, False
         self.edition_file, self.edition_sig = self._edition_file()
         misses = []
         for f in self.files:
-            entry = self.entries.get(f)
+            kept = self.entries.get(f)
             try:
+                entry = kept.decoded() if kept is not None else None
                 fresh = (entry is not None and entry["key"] == self._key(f, entry) and _well_formed(entry)
                          and self._pointers_hold(entry))
             except (KeyError, TypeError, ValueError, AttributeError):  # an entry of another shape: validate again
@@ -183,9 +183,9 @@ class _Run:
         registers = {str(p) for p in self.config.register_files()}
         for f in self.files:
             entry = self.entries.get(f)
-            if entry is not None and "kind" in entry:
-                if entry["kind"] == EDITION:
-                    return f, entry.get("prefixes", "")
+            if entry is not None and entry.kind is not None:
+                if entry.kind == EDITION:
+                    return f, entry.decoded().get("prefixes", "")
                 continue
             if f in registers:
                 continue
@@ -250,7 +250,6 @@ class _Run:
     def validate(self, misses: list[str], jobs: int | None, progress) -> None:
         from ..batch import plan as plan_jobs
         from ..batch import run
-        from ..batch.runner import _UNCHECKED
         from .bounded import CHUNK
 
         self.changed = True
@@ -263,31 +262,38 @@ class _Run:
             if progress is not None:
                 task.options["progress"] = progress  # never pickled: jobs=0 runs every chunk here
         job_list = [dataclasses.replace(job, explicit=True) for job in plan_jobs([self.names[f] for f in misses])]
-        results: dict[str, tuple] = {}
 
-        def collect(result) -> None:
-            results[os.path.abspath(result.job.source)] = (result.problems, result.data)
+        wanted = set(misses)
+
+        def collect(result) -> None:  # each file's facts become its entry's text as they come
+            f = os.path.abspath(result.job.source)
+            if f in wanted:
+                self._enter(f, result.problems, result.data)
 
         summary = run(job_list, task, None, jobs=jobs, quiet=True, progress=False, journal=False,
                       on_result=collect)
         task.options.pop("progress", None)
         if summary.interrupted:
             raise KeyboardInterrupt
-
         for f in misses:
-            problems, facts = results.get(f, ((), None))
-            if any(_UNCHECKED.search(p.message) for p in problems):
-                self.unusable = True
-            entry = {"digest": self.digests[f], "name": self.names[f],
-                     "problems": [_values(p) for p in self._own(problems)]}
-            if isinstance(facts, dict):
-                self.targets.update(facts.pop("target_ids", {}))
-                entry.update(facts)
-                entry["key"] = self._key(f, entry)
-            else:  # no facts (the chunk failed in a worker): kept for this report only
-                entry.update(key="", declared_hrefs=[], schema_paths=[], prefixed=False, targets=[], ids=[],
-                             declared=[])
-            self.entries[f] = entry
+            if f not in self.entries:
+                self._enter(f, (), None)
+
+    def _enter(self, f: str, problems, facts) -> None:
+        from ..batch.runner import _UNCHECKED
+
+        if any(_UNCHECKED.search(p.message) for p in problems):
+            self.unusable = True
+        entry = {"digest": self.digests[f], "name": self.names[f],
+                 "problems": [_values(p) for p in self._own(problems)]}
+        if isinstance(facts, dict):
+            self.targets.update(facts.pop("target_ids", {}))
+            entry.update(facts)
+            entry["key"] = self._key(f, entry)
+        else:  # no facts (the chunk failed in a worker): kept for this report only
+            entry.update(key="", declared_hrefs=[], schema_paths=[], prefixed=False, targets=[], ids=[],
+                         declared=[])
+        self.entries[f] = entry_of(entry)  # as text: see .indexfile
 
     def _own(self, problems) -> list[Problem]:
         """A file's problems without those a run over other files would word differently:
@@ -302,27 +308,33 @@ class _Run:
     # --- the Report -----------------------------------------------------------
 
     def report(self) -> Report:
-        problems = []
-        for f in self.files:
-            kept, name = self.entries[f].get("name"), self.names[f]
-            problems += [_problem([name if v[0] == kept else v[0], *v[1:]]) for v in self.entries[f]["problems"]]
-        extra = self._declarations()
-        if self.config.unique_ids == "edition":
-            extra += self._duplicates()
+        problems, declared, ids = [], [], []
+        across = self.config.unique_ids == "edition"
+        for f in self.files:  # each entry decoded once, and let go
+            entry, name = self.entries[f].decoded(), self.names[f]
+            kept = entry.get("name")
+            problems += [_problem([name if v[0] == kept else v[0], *v[1:]]) for v in entry["problems"]]
+            if entry.get("declared"):
+                declared.append((f, kept, entry["declared"]))
+            if across and entry.get("ids"):
+                ids.append((f, entry["ids"]))
+        extra = self._declarations(declared)
+        if across:
+            extra += self._duplicates(ids)
         ignored = set(self.config.ignore)
         problems += [p for p in extra if p.rule not in ignored]
         return Report.of(problems, self.names.values())
 
-    def _declarations(self) -> list[Problem]:
+    def _declarations(self, declared: list[tuple[str, str, list]]) -> list[Problem]:
         """Each declared schema that cannot be had, once, on the first file declaring it,
-        counting every file that does (as one ``Chooser`` over the edition says it)."""
+        counting every file that does (as one ``Chooser`` over the edition says it).
+        ``declared``: (file, the name its entry gives it, its declaration problems), in order."""
         from ..batch.runner import _counted, _recount
 
         found: dict[tuple, list] = {}
-        for f in self.files:
-            entry = self.entries[f]
-            for values in entry.get("declared", ()):
-                p = _problem([self.names[f] if values[0] == entry.get("name") else values[0], *values[1:]])
+        for f, kept, problems in declared:
+            for values in problems:
+                p = _problem([self.names[f] if values[0] == kept else values[0], *values[1:]])
                 counted = _counted(p)
                 key = (p.rule, counted[0] if counted else p.message)
                 found.setdefault(key, []).append((p, counted))
@@ -334,13 +346,14 @@ class _Run:
             problems.append(first)
         return problems
 
-    def _duplicates(self) -> list[Problem]:
-        """``validate``'s duplicates across the edition, from each file's ``(xml:id, line)``."""
+    def _duplicates(self, ids: list[tuple[str, list]]) -> list[Problem]:
+        """``validate``'s duplicates across the edition, from each file's ``(xml:id, line)``
+        (``ids``: by file, in order)."""
         first: dict[str, tuple[str, int]] = {}
         problems = []
-        for f in self.files:
+        for f, pairs in ids:
             seen: dict[tuple, int] = {}  # (id, line) -> how many came before on that line
-            for value, line in self.entries[f].get("ids", ()):
+            for value, line in pairs:
                 nth = seen[(value, line)] = seen.get((value, line), -1) + 1
                 if value not in first:
                     first[value] = (f, line)
@@ -359,12 +372,16 @@ class _Run:
     def save(self) -> None:
         if not self.changed:
             return
-        entries = {f: self.entries[f] for f in self.files if self.entries.get(f, {}).get("key")}
-        wanted = {t[0] for e in entries.values() for t in e["targets"]}
-        data = {"format": _FORMAT, "fingerprint": self.fingerprint, "unusable": self.unusable,
-                "files": entries, "targets": {p: v for p, v in self.targets.items() if p in wanted}}
+        kept, wanted = [], set()
+        for f in self.files:
+            entry = self.entries[f].decoded() if f in self.entries else {}
+            if entry.get("key"):
+                kept.append(f)
+                wanted.update(t[0] for t in entry["targets"])
+        head = {"format": _FORMAT, "fingerprint": self.fingerprint, "unusable": self.unusable,
+                "targets": {p: v for p, v in self.targets.items() if p in wanted}}
         try:
-            write_atomic(self.index_path, json.dumps(data, separators=(",", ":")), durable=False)
+            write_index(self.index_path, head, ((f, self.entries[f].text) for f in kept))
         except OSError:
             pass  # a cache that cannot be written only costs time next run
 
