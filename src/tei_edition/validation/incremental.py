@@ -261,6 +261,9 @@ class _Run:
             jobs = 0
             if progress is not None:
                 task.options["progress"] = progress  # never pickled: jobs=0 runs every chunk here
+        # Past a chunk's files the workers validate them all: what this process validated would
+        # stay in it (Saxon's heap grows with the documents it checks: 175 MB of a 500-letter build).
+        task.parent_helps = len(misses) <= CHUNK
         job_list = [dataclasses.replace(job, explicit=True) for job in plan_jobs([self.names[f] for f in misses])]
 
         wanted = set(misses)
