@@ -24,8 +24,8 @@ from .entries import edition_entries, registers_of
 from .gather import gather
 from .markup import process_fragment
 from .model import SITE_PAGES, EditionInfo, Mention, SiteData
-from .records import (PageContext, PageTask, RecordStore, known_ids, light, missing_page, notes_of, page_of,
-                      record_valid, summary_of)
+from .records import (Kept, PageContext, PageTask, RecordStore, kept_of, known_ids, missing_page, page_of,
+                      record_valid)
 from .text import NS, T, XML_LANG, date_attrs, norm, safe_url, text_of
 from .theme import read_theme
 
@@ -137,15 +137,14 @@ def gather_site(paths: Iterable | None = None, *, cache: str | Path, base_url: s
     pages, unknown, cite_keys = [], {}, set()
     for name in order:
         head = by_name[name]
-        record = made.get(name)
-        if record is None:
+        if name not in made:
             notes.append(missing_page(str(head.path), failures.get(str(head.path), ())))
             continue
-        page = light(page_of(record))
-        notes.extend(notes_of(record))
-        if record.get("cite"):
-            cite_keys.add(record["cite"])
-        for ident, (count, line, col) in record.get("missed", {}).items():
+        page, its_notes, cite, missed = made[name]
+        notes.extend(its_notes)
+        if cite:
+            cite_keys.add(cite)
+        for ident, (count, line, col) in missed.items():
             unknown.setdefault(ident, [str(head.path), line, col, 0])[3] += count
         if str(head.path.resolve()) in invalid:
             page = dataclasses.replace(page, invalid=True)
@@ -159,23 +158,31 @@ def gather_site(paths: Iterable | None = None, *, cache: str | Path, base_url: s
 
 
 def make_records(heads: list, context: PageContext, records: RecordStore, *, jobs=None, quiet=False,
-                 scheduler=None, progress=None) -> tuple[dict[str, dict], dict[str, tuple[Problem, ...]]]:
-    """Every document's record by page name: kept ones still valid, the rest made by
-    :class:`PageTask` through the batch runner; and why a document got none (its worker failed)."""
+                 scheduler=None, progress=None) -> tuple[dict[str, Kept], dict[str, tuple[Problem, ...]]]:
+    """What the edition-wide steps keep of every document's record (:func:`kept_of`), by page
+    name: kept ones still valid, the rest made by :class:`PageTask` through the batch runner;
+    and why a document got none (its worker failed). Each summary is let go as it comes."""
     from ..batch import FAILED, BatchError, Job, run
 
-    made: dict[str, dict] = {}
+    made: dict[str, Kept] = {}
     failures: dict[str, tuple[Problem, ...]] = {}
     total = len(heads)
-    todo = []
     known = known_ids(context.index, context.doc_ids)
-    for h in heads:
-        name = context.names[str(h.path)]
-        kept = records.summary(context.keys[str(h.path)])
-        if kept is not None and record_valid(kept, context.index, context.doc_ids, known):
-            made[name] = kept
-        else:
-            todo.append(h)
+    by_key = {context.keys[str(h.path)]: context.names[str(h.path)] for h in heads}
+
+    def reuse(key: str, summary: dict | None) -> None:
+        if summary is not None and record_valid(summary, context.index, context.doc_ids, known):
+            records.note(key, summary)
+            made[by_key[key]] = kept_of(summary)
+
+    listed = set()
+    for summary in records.kept(by_key):  # the index, a line at a time
+        listed.add(summary["key"])
+        reuse(summary["key"], summary)
+    for key in by_key:  # a record the index does not name (a build stopped before it was saved)
+        if key not in listed:
+            reuse(key, records.summary(key))
+    todo = [h for h in heads if context.names[str(h.path)] not in made]
     if progress:
         progress(len(made), total, "documents")
 
@@ -185,10 +192,10 @@ def make_records(heads: list, context: PageContext, records: RecordStore, *, job
             failures[path] = result.problems
         elif "summary" in result.data:  # the worker kept the record on disk
             records.note(context.keys[path], result.data["summary"])
-            made[context.names[path]] = result.data["summary"]
+            made[context.names[path]] = kept_of(result.data["summary"])
         else:
             records.put(context.keys[path], result.data)
-            made[context.names[path]] = summary_of(result.data)  # the text and files stay on disk
+            made[context.names[path]] = kept_of(result.data)  # the text and files stay on disk
         if progress:
             progress(len(made) + len(failures), total, "documents")
 
