@@ -56,7 +56,7 @@ class _Counting(http.server.SimpleHTTPRequestHandler):
 def part(url: str) -> str:
     """Which row a response belongs to."""
     name = url.split("?")[0].rsplit("/", 1)[-1]
-    if not re.search(r"/pagefind(-\d+)?/", url) or name == "pagefind.js":  # a large index comes in parts
+    if not re.search(r"/pagefind[^/]*/", url) or name == "pagefind.js":  # pagefind/, and the parts pagefind-*/
         return "page"
     if "/index/" in url or "/filter/" in url:
         return "index"

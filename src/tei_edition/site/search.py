@@ -139,7 +139,7 @@ def run_pagefind(site: Path, target: Path, language: str) -> None:
 # each part adding only its small metadata file). A part is made again only when one of its pages
 # or entries changed; documents and register entries go to parts of their own, so a changed
 # letter never makes the thousands of entries' stubs again.
-PART_BYTES = 8_000_000
+PART_BYTES = 12_000_000
 PAGE_WEIGHT = 1_000
 SHARDS = "shards.json"  # in pagefind/: the folders of the other parts, for search.js
 
