@@ -20,7 +20,7 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, Iterable, TextIO
 
 from ..fsutil import write_atomic
 from ..problems import ERROR, Problem
@@ -90,7 +90,23 @@ def csv_text(registers: Registers) -> str:
 
 def json_text(registers: Registers) -> str:
     where = _relative(registers)
-    return json.dumps({"entries": [entry_record(e, where) for e in registers]}, ensure_ascii=False, indent=1) + "\n"
+    return json_document("entries", (entry_record(e, where) for e in registers))
+
+
+def json_document(key: str, values: Iterable) -> str:
+    """``json.dumps({key: list(values)}, ensure_ascii=False, indent=1) + "\\n"``, made a value at
+    a time: json's indenting encoder holds the pieces of all it makes at once (about eight times
+    the text: 30 MB for the registers of 5,000 persons). A value's own lines move two places in,
+    as a list item's; a newline within a string is written as ``\\n``, so every newline of a
+    value's text is one of its lines."""
+    pieces: list[str] = []
+    for v in values:
+        pieces += (",\n  ", json.dumps(v, ensure_ascii=False, indent=1).replace("\n", "\n  "))
+    if not pieces:
+        return json.dumps({key: []}, ensure_ascii=False, indent=1) + "\n"
+    pieces[0] = f"{{\n {json.dumps(key, ensure_ascii=False)}: [\n  "  # in place of the first separator
+    pieces.append("\n ]\n}\n")
+    return "".join(pieces)
 
 
 def geojson_text(registers: Registers) -> str:
