@@ -50,6 +50,6 @@ def page_correspondents(data: SiteData) -> str:
         items.append(f'<section class="correspondent" aria-labelledby="te-corr-{n}"><h2 id="te-corr-{n}">{heading} '
                      f'<span class="count">({count} letter{"s" if count != 1 else ""})</span></h2>'
                      f'<ul class="letters">{"".join(rows)}</ul></section>')
-    body = (f'<h1>Correspondents</h1><p class="lead">{len(groups)} correspondent{"s" if len(groups) != 1 else ""}, '
-            f'each with the letters they sent or received.</p>' + "".join(items))
+    body = [f'<h1>Correspondents</h1><p class="lead">{len(groups)} correspondent{"s" if len(groups) != 1 else ""}, '
+            f'each with the letters they sent or received.</p>', *items]
     return layout(data, title=f"Correspondents — {data.edition.title}", body=body, current=PAGE)

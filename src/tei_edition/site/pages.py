@@ -21,10 +21,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'")
 
 
-def layout(data: SiteData, *, title: str, body: str, current: str, head: str = "",
+def layout(data: SiteData, *, title: str, body: str | list[str], current: str, head: str = "",
            json_blocks: dict | None = None, scripts: tuple[str, ...] = ("site.js",),
            lang: str | None = None) -> str:
-    """The frame every page shares: header with navigation and search, main, footer."""
+    """The frame every page shares: header with navigation and search, main, footer.
+    ``body``: the main content, or its pieces (a long page's: joined once, into the page)."""
     ed = data.edition
     current_attr = ' aria-current="page"'
     tabs = [("index.html", "Documents"), *((r.page, r.title) for r in data.registers),
@@ -66,7 +67,14 @@ Licence: {licence}.""",
 </header>"""
     parts["footer"] = f'<footer class="site">\n<p>{parts["footer_text"]}</p>\n</footer>'
     frame = Template(data.theme.layout) if data.theme.layout else LAYOUT
-    return frame.safe_substitute(parts)  # values go in as they are: a $ in the text stays text
+    if isinstance(body, str) or any(_MAIN in v for v in (frame.template, *parts.values()) if isinstance(v, str)):
+        parts["main"] = body if isinstance(body, str) else "".join(body)
+        return frame.safe_substitute(parts)  # values go in as they are: a $ in the text stays text
+    around = frame.safe_substitute({**parts, "main": _MAIN}).split(_MAIN)
+    return "".join([around[0], *(piece for rest in around[1:] for piece in (*body, rest))])
+
+
+_MAIN = "\x00main\x00"  # where the pieces of a body go (no text from XML holds a NUL)
 
 
 # The frame of every page. An edition's own templates/layout.html replaces it and may use
@@ -138,19 +146,19 @@ def page_index(data: SiteData) -> str:
     explore = "".join(f'<li><a href="{esc(r.page)}">{esc(r.title)}</a> <span class="count">'
                       f'({sum(e.kind == r.kind for e in data.entries)})</span></li>' for r in data.registers) + \
         '<li><a href="chronology.html">Chronology</a></li><li><a href="search.html">Search</a></li>'
-    body = f"""<h1>{esc(ed.title)}</h1>
+    body = [f"""<h1>{esc(ed.title)}</h1>
 {f'<p class="subtitle">{esc(ed.subtitle)}</p>' if ed.subtitle else ''}
 <div class="home">
 <div class="home-main">
 {intro}
 <section aria-labelledby="te-docs-h"><h2 id="te-docs-h">Documents</h2>
-<ol class="documents">{''.join(items)}</ol></section>
+<ol class="documents">""", *items, f"""</ol></section>
 </div>
 <aside class="home-aside">
 <section class="edition-facts" aria-labelledby="te-facts-h"><h2 id="te-facts-h">About this edition</h2>{facts}</section>
 <nav class="explore" aria-labelledby="te-explore-h"><h2 id="te-explore-h">Explore</h2><ul>{explore}</ul></nav>
 </aside>
-</div>"""
+</div>"""]
     ids = [m.ref for m in ed.intro_mentions]
     return layout(data, title=ed.title, body=body, current="index.html",
                   json_blocks={"te-entity-data": entity_data(data, ids)})
@@ -276,22 +284,26 @@ def page_document(data: SiteData, i: int, d: DocPage | None = None) -> list[tupl
     return files
 
 
-def _mentions_by_entry(data: SiteData) -> dict[str, dict[str, list[Mention]]]:
-    """Every mention, by the entry it names and then the document it is in (in reading
-    order, the introduction first): made once per build, not once per entry."""
-    found = data.__dict__.get("_by_entry")
-    if found is None:
-        found = {}
-        for m in data.all_mentions():
-            found.setdefault(m.ref, {}).setdefault(m.doc, []).append(m)
-        object.__setattr__(data, "_by_entry", found)
+def mentions_of(data: SiteData, ids) -> dict[str, list[Mention]]:
+    """The mentions of each entry of ``ids``, in reading order (the introduction first):
+    made once for a register page, not once per entry, and let go with it."""
+    found: dict[str, list[Mention]] = {}
+    for m in data.edition.intro_mentions:
+        if m.ref in ids:
+            found.setdefault(m.ref, []).append(m)
+    for d in data.documents:
+        for m in d.mentions:
+            if m.ref in ids:
+                found.setdefault(m.ref, []).append(m)
     return found
 
 
-def _mention_links(data: SiteData, ident: str) -> str:
-    grouped = _mentions_by_entry(data).get(ident)
-    if not grouped:
+def _mention_links(data: SiteData, mentions: list[Mention]) -> str:
+    if not mentions:
         return '<p class="no-mentions">Not mentioned in the texts.</p>'
+    grouped: dict[str, list[Mention]] = {}  # by the document they are in, in reading order
+    for m in mentions:
+        grouped.setdefault(m.doc, []).append(m)
     titles = data.__dict__.get("_titles")
     if titles is None:
         titles = {d.id: d.title for d in data.documents}
@@ -316,7 +328,10 @@ def _grouped(pairs) -> list[tuple[str, str]]:
     return [(head, "<br>".join(esc(v) for h, v in pairs if h == head)) for head in dict.fromkeys(h for h, _v in pairs)]
 
 
-def render_entry(data: SiteData, e: Entry) -> str:
+def render_entry(data: SiteData, e: Entry, mentions: list[Mention] | None = None) -> str:
+    """One entry of a register page; ``mentions``: its mentions (:func:`mentions_of`)."""
+    if mentions is None:
+        mentions = mentions_of(data, {e.id}).get(e.id, [])
     names = "".join(
         (f'<li><span lang="{esc(lang)}">{esc(text)}</span>' if lang else f"<li><span>{esc(text)}</span>")
         + (f' <span class="lang">({esc(", ".join(x for x in (lang, kind) if x))})</span>' if lang or kind else "")
@@ -329,7 +344,7 @@ def render_entry(data: SiteData, e: Entry) -> str:
             *_grouped(e.role), *_grouped(e.facts),
             ("Notes", "<br>".join(esc(n) for n in e.notes)), ("Coordinates", esc(geo)),
             ("Authority files", f'<ul class="authority">{links}</ul>' if links else ""),
-            ("Mentioned in", _mention_links(data, e.id))]
+            ("Mentioned in", _mention_links(data, mentions))]
     # its @type, unless that only says what the whole register holds
     kind = f' <span class="entry-type">{esc(e.subtype)}</span>' if e.subtype and humanise(e.subtype) != e.noun else ""
     return (f'<article class="entry" id="{esc(e.id)}" aria-labelledby="{esc(e.id)}-h">'
@@ -341,13 +356,13 @@ def page_register(data: SiteData, register: Register) -> str:
     entries = [e for e in data.entries if e.kind == kind]
     entries.sort(key=lambda e: unicodedata.normalize("NFKD", e.sort or e.label).casefold())
     toc = "".join(f'<li><a href="#{esc(e.id)}">{esc(e.label)}</a></li>' for e in entries)
-    body = (f'<h1>{esc(title)}</h1><p class="lead">{len(entries)} entr{"ies" if len(entries) != 1 else "y"} '
-            f'in the register, with every mention in the edition.</p>'
-            + downloads_html()
-            + (svg_map(entries)[0] if kind == "place" else "")
-            + (f'<nav class="toc" aria-label="{esc(title)} in this register"><ul>{toc}</ul></nav>' if entries else "")
-            + "".join(render_entry(data, e) for e in entries))
-    head = '\n<link rel="stylesheet" href="assets/map.css">' if kind == "place" and svg_map(entries)[1] else ""
+    svg, css = svg_map(entries) if kind == "place" else ("", "")
+    mentions = mentions_of(data, {e.id for e in entries})
+    body = [f'<h1>{esc(title)}</h1><p class="lead">{len(entries)} entr{"ies" if len(entries) != 1 else "y"} '
+            f'in the register, with every mention in the edition.</p>', downloads_html(), svg,
+            f'<nav class="toc" aria-label="{esc(title)} in this register"><ul>{toc}</ul></nav>' if entries else ""]
+    body += (render_entry(data, e, mentions.get(e.id, [])) for e in entries)  # pieces: joined once, into the page
+    head = '\n<link rel="stylesheet" href="assets/map.css">' if css else ""
     return layout(data, title=f"{title} — {data.edition.title}", body=body, current=page, head=head)
 
 
@@ -375,8 +390,8 @@ def page_chronology(data: SiteData) -> str:
                          f'<span class="chrono-context">{text}</span></li>')
         items.append(f'<li><h2 class="chrono-date"><time datetime="{esc(key)}">{esc(label)}</time></h2>'
                      f'<ul>{"".join(lines)}</ul></li>')
-    body = (f'<h1>Chronology</h1><p class="lead">Every date mentioned in the documents, in order, '
-            f'linked to where it is mentioned.</p><ol class="chronology">{"".join(items)}</ol>')
+    body = ['<h1>Chronology</h1><p class="lead">Every date mentioned in the documents, in order, '
+            'linked to where it is mentioned.</p><ol class="chronology">', *items, '</ol>']
     return layout(data, title=f"Chronology — {data.edition.title}", body=body, current="chronology.html")
 
 
