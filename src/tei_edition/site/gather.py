@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -93,8 +94,19 @@ def _kind(doc: Document, config) -> str:
 def _head(doc: Document, root, digest: str, config) -> Head:
     from ..batch.tasks import _context_deps
 
-    return Head(doc.path, doc.id or "", Path(config.root) if config.root else Path(root), header_date(doc),
-                series_title(doc), digest, tuple(tuple(d) for d in _context_deps(doc)))
+    return _shared(Head(doc.path, doc.id or "", Path(config.root) if config.root else Path(root), header_date(doc),
+                        series_title(doc), digest, tuple(tuple(d) for d in _context_deps(doc))))
+
+
+_ROOTS: dict[str, Path] = {}
+
+
+def _shared(head: Head) -> Head:
+    """``head`` with what every document of a folder repeats held once: its root, its series,
+    the files beside it and their digests (the registers', for letters)."""
+    root = _ROOTS.setdefault(str(head.root), head.root)
+    deps = tuple((sys.intern(path), sys.intern(digest)) for path, digest in head.deps)
+    return dataclasses.replace(head, root=root, series=sys.intern(head.series), deps=deps)
 
 
 def register_signature(doc: Document, kind: str) -> str:
@@ -186,8 +198,8 @@ def _kept_facts(cache: Path | None, files, digests, config) -> tuple[Gathered, d
                 if key in facts["heads"]:
                     ident, head_root, date, series, deps = facts["heads"][key]
                     # the files a document draws on are hashed again: they may be outside the edition
-                    found.heads.append(Head(Path(key), ident, Path(head_root), date, series, digest,
-                                            tuple((d, dep_digest(d)) for d in deps if dep_digest(d))))
+                    found.heads.append(_shared(Head(Path(key), ident, Path(head_root), date, series, digest,
+                                                    tuple((d, dep_digest(d)) for d in deps if dep_digest(d)))))
                 continue
             doc = loader.try_load(path)  # changed: read, and its register signature compared
             if isinstance(doc, Problem):

@@ -246,8 +246,10 @@ def page_of(record: dict) -> DocPage:
 
 
 def light(page: DocPage) -> DocPage:
-    """A page's compact facts: what the edition-wide pages use, without its text and files."""
-    return dataclasses.replace(page, body="", blocks=(), downloads=(), xml=b"", csl={}, citations=())
+    """A page's compact facts: what the edition-wide pages use, without its text and files and
+    what only its own page shows (subtitle, authors, source, languages of the original, places)."""
+    return dataclasses.replace(page, body="", blocks=(), downloads=(), xml=b"", csl={}, citations=(), subtitle="",
+                               authors=(), source_desc="", orig_languages=(), places=(("", ""), ("", "")))
 
 
 def notes_of(record: dict) -> list[Problem]:
@@ -272,13 +274,16 @@ def kept_of(record: dict) -> Kept:
 
 def _shared(page: DocPage) -> DocPage:
     """``page`` with the short strings that recur across pages (page names, anchors, labels,
-    entry ids, names) held once in this process, not once per mention: 5,000 letters' compact
-    facts took 38 MB with a copy each (decoded from each summary), 17 MB so."""
+    entry ids, names, dates) held once in this process, not once per mention: 5,000 letters'
+    compact facts took 38 MB with a copy each (decoded from each summary), 14 MB so (and
+    with what only a document's own page shows left out, see :func:`light`)."""
     def s(value):
         return sys.intern(value) if type(value) is str else value
     return dataclasses.replace(
         page, id=s(page.id), sender=s(page.sender), recipient=s(page.recipient), place=s(page.place),
-        language=s(page.language), zotero_type=s(page.zotero_type),
+        language=s(page.language), zotero_type=s(page.zotero_type), date=s(page.date),
+        parties=tuple(tuple((s(name), s(href)) for name, href in side) for side in page.parties),
+        context=tuple(s(c) for c in page.context),
         mentions=tuple(Mention(s(m.ref), s(m.doc), s(m.anchor), s(m.label)) for m in page.mentions),
         dates=tuple(DateMention(s(m.key), s(m.label), s(m.text), s(m.doc), s(m.anchor), s(m.label_block), m.context)
                     for m in page.dates))
