@@ -1,6 +1,7 @@
-"""Long pages made in pieces give the bytes a whole body gives; a register page groups only its
-own entries' mentions; a document page written from the frame a worker is sent equals one
-written from the build's own facts."""
+"""Long pages made in pieces give the bytes a whole body gives, and are written as they are
+made, only when they changed; a register page groups only its own entries' mentions; a
+document page written from the frame a worker is sent equals one written from the build's
+own facts."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from tei_edition.site import collector
 from tei_edition.site.docpages import PageWriteTask, write_page
+from tei_edition.site.files import write_changed
 from tei_edition.site.model import Theme
 from tei_edition.site.pages import layout, mentions_of, page_register, render_entry
 
@@ -56,3 +58,27 @@ def test_a_workers_frame_writes_the_same_pages(site, tmp_path):
         there = write_page(task.data, i, tmp_path / "b", site.records, site.keys)
         assert here == there and all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
                                      for f in here)
+
+
+@settings(max_examples=30, deadline=None)
+@given(pieces=st.lists(text, max_size=5), before=st.none() | text)
+def test_a_page_in_pieces_is_written_as_its_text_and_only_when_it_changed(tmp_path_factory, pieces, before):
+    out = tmp_path_factory.mktemp("site")
+    target = out / "persons.html"
+    if before is not None:
+        target.write_text(before, encoding="utf-8")
+    inode = target.stat().st_ino if before is not None else None
+    wrote = write_changed(out, "persons.html", iter(pieces))
+    assert target.read_bytes() == "".join(pieces).encode("utf-8")
+    assert wrote == (before != "".join(pieces))
+    assert (target.stat().st_ino == inode) == (not wrote)  # an unchanged file is left as it was
+    assert [p.name for p in out.iterdir()] == ["persons.html"]  # no temporary file stays
+
+
+def test_a_link_planted_at_a_page_is_replaced_not_written_through(tmp_path):
+    out, elsewhere = tmp_path / "site", tmp_path / "elsewhere.html"
+    out.mkdir()
+    elsewhere.write_text("kept", encoding="utf-8")
+    (out / "persons.html").symlink_to(elsewhere)
+    assert write_changed(out, "persons.html", iter(["kept"]))
+    assert not (out / "persons.html").is_symlink() and elsewhere.read_text(encoding="utf-8") == "kept"

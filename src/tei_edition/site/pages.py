@@ -7,9 +7,10 @@ or style; client data travels in ``<script type="application/json">``).
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from string import Template
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .exports import downloads_html
 from .mapsvg import svg_map
@@ -21,11 +22,20 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'")
 
 
-def layout(data: SiteData, *, title: str, body: str | list[str], current: str, head: str = "",
+def layout(data: SiteData, *, title: str, body: str | Iterable[str], current: str, head: str = "",
            json_blocks: dict | None = None, scripts: tuple[str, ...] = ("site.js",),
            lang: str | None = None) -> str:
     """The frame every page shares: header with navigation and search, main, footer.
     ``body``: the main content, or its pieces (a long page's: joined once, into the page)."""
+    return "".join(layout_pieces(data, title=title, body=body, current=current, head=head, json_blocks=json_blocks,
+                                 scripts=scripts, lang=lang))
+
+
+def layout_pieces(data: SiteData, *, title: str, body: str | Iterable[str], current: str, head: str = "",
+                  json_blocks: dict | None = None, scripts: tuple[str, ...] = ("site.js",),
+                  lang: str | None = None) -> Iterator[str]:
+    """:func:`layout` a piece at a time, the body's pieces taken as they come: a long page
+    written as it is made is never held whole."""
     ed = data.edition
     current_attr = ' aria-current="page"'
     tabs = [("index.html", "Documents"), *((r.page, r.title) for r in data.registers),
@@ -69,9 +79,15 @@ Licence: {licence}.""",
     frame = Template(data.theme.layout) if data.theme.layout else LAYOUT
     if isinstance(body, str) or any(_MAIN in v for v in (frame.template, *parts.values()) if isinstance(v, str)):
         parts["main"] = body if isinstance(body, str) else "".join(body)
-        return frame.safe_substitute(parts)  # values go in as they are: a $ in the text stays text
+        yield frame.safe_substitute(parts)  # values go in as they are: a $ in the text stays text
+        return
     around = frame.safe_substitute({**parts, "main": _MAIN}).split(_MAIN)
-    return "".join([around[0], *(piece for rest in around[1:] for piece in (*body, rest))])
+    if len(around) > 2:  # an edition's frame with $main more than once: the pieces each time
+        body = list(body)
+    yield around[0]
+    for rest in around[1:]:
+        yield from body
+        yield rest
 
 
 _MAIN = "\x00main\x00"  # where the pieces of a body go (no text from XML holds a NUL)
@@ -352,6 +368,12 @@ def render_entry(data: SiteData, e: Entry, mentions: list[Mention] | None = None
 
 
 def page_register(data: SiteData, register: Register) -> str:
+    return "".join(register_pieces(data, register))
+
+
+def register_pieces(data: SiteData, register: Register) -> Iterator[str]:
+    """A register page a piece at a time, each entry's as it is made: the build writes it so
+    (a register of 5,000 persons is a page of 5.5 MB, 17 MB in memory when held whole)."""
     kind, page, title = register.kind, register.page, register.title
     entries = [e for e in data.entries if e.kind == kind]
     entries.sort(key=lambda e: unicodedata.normalize("NFKD", e.sort or e.label).casefold())
@@ -361,9 +383,9 @@ def page_register(data: SiteData, register: Register) -> str:
     body = [f'<h1>{esc(title)}</h1><p class="lead">{len(entries)} entr{"ies" if len(entries) != 1 else "y"} '
             f'in the register, with every mention in the edition.</p>', downloads_html(), svg,
             f'<nav class="toc" aria-label="{esc(title)} in this register"><ul>{toc}</ul></nav>' if entries else ""]
-    body += (render_entry(data, e, mentions.get(e.id, [])) for e in entries)  # pieces: joined once, into the page
     head = '\n<link rel="stylesheet" href="assets/map.css">' if css else ""
-    return layout(data, title=f"{title} — {data.edition.title}", body=body, current=page, head=head)
+    yield from layout_pieces(data, title=f"{title} — {data.edition.title}", current=page, head=head,
+                             body=itertools.chain(body, (render_entry(data, e, mentions.get(e.id, [])) for e in entries)))
 
 
 def page_chronology(data: SiteData) -> str:

@@ -27,7 +27,7 @@ from .mapsvg import svg_map
 from .model import DOWNLOADS, BuildResult, SiteData
 from .docpages import write_documents
 from .files import SiteWriteError, safe_target, write_changed
-from .pages import page_chronology, page_document, page_index, page_register, page_search
+from .pages import page_chronology, page_document, page_index, page_search, register_pieces
 from .search import index_search
 
 ASSETS = ("site.css", "print.css", "site.js", "search.js", "favicon.svg")
@@ -41,7 +41,7 @@ def plan(data: SiteData, documents: bool = True) -> list[str]:
             + ([f"document:{i}" for i in range(len(data.documents))] if documents else []))
 
 
-def render(data: SiteData, page: str) -> list[tuple[str, str | bytes]]:
+def render(data: SiteData, page: str) -> list[tuple[str, str | bytes | Iterable[str]]]:
     if page == "index":
         return [("index.html", page_index(data))]
     if page == "chronology":
@@ -57,7 +57,7 @@ def render(data: SiteData, page: str) -> list[tuple[str, str | bytes]]:
     kind, _, arg = page.partition(":")
     if kind == "register":
         register = data.register(arg)
-        files = [(register.page, page_register(data, register))]
+        files = [(register.page, register_pieces(data, register))]  # a long page: written as it is made
         if arg == "place":
             css = svg_map([e for e in data.entries if e.kind == "place"])[1]
             if css:
