@@ -199,6 +199,16 @@ def plan_parts(out: Path, data: SiteData, language: str) -> list[Part]:
     return parts
 
 
+def folders_of(out: Path, *prefixes: str) -> list[Path]:
+    """The folders in ``out`` whose names start with a prefix (streamed: the site's folder
+    holds tens of thousands of pages, which a glob would list whole)."""
+    try:
+        with os.scandir(out) as found:
+            return [Path(e.path) for e in found if e.name.startswith(prefixes) and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
+
+
 def _swap(fresh: Path, final: Path) -> None:
     """Put a freshly written part in place of the old one (each folder is whole at any time:
     the old one is renamed away first, and a build stopped between the two renames makes
@@ -285,8 +295,8 @@ def index_search(out: Path, data: SiteData, stage: Path | None = None, *, made: 
         except (OSError, SiteWriteError) as exc:
             failed.append(str(exc))
             made.pop(parts[0].folder, None)
-    for old in out.glob(f"{FOLDER}-*"):  # parts of a larger edition
-        if old.is_dir() and not any(old.name == p.folder for p in parts):
+    for old in folders_of(out, f"{FOLDER}-"):  # parts of a larger edition
+        if not any(old.name == p.folder for p in parts):
             shutil.rmtree(old, ignore_errors=True)
     if not failed:
         return (), made

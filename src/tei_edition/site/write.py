@@ -28,7 +28,7 @@ from .model import DOWNLOADS, BuildResult, SiteData
 from .docpages import write_documents
 from .files import SiteWriteError, safe_target, write_changed
 from .pages import page_chronology, page_document, page_index, page_search, register_pieces
-from .search import index_search
+from .search import folders_of, index_search
 
 ASSETS = ("site.css", "print.css", "site.js", "search.js", "favicon.svg")
 
@@ -135,7 +135,7 @@ def build(paths: Iterable | None = None, out: str | Path = "site", *, force: boo
     for folder in (out, cache):  # what a build killed while writing left half-made
         if folder.is_dir():
             remove_temp_files(folder)
-    for stage in [*out.glob(".search-*"), *out.glob(".pagefind-new*"), *out.glob(".pagefind-old-*")]:  # the index's
+    for stage in folders_of(out, ".search-", ".pagefind-new", ".pagefind-old-"):  # the index's
         shutil.rmtree(stage, ignore_errors=True)
     if progress:
         progress(0, 0, "validate")
