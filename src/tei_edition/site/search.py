@@ -249,13 +249,13 @@ def _make_part(out: Path, stage: Path, part: Part, language: str, primary: bool)
 
 def index_search(out: Path, data: SiteData, stage: Path | None = None, *, made: dict | None = None,
                  workers: int = 1, progress=None) -> tuple[tuple[Problem, ...], dict]:
-    """Write the search index into ``out/pagefind/`` (and ``pagefind-N/`` for further parts,
+    """Write the search index into ``out/pagefind/`` (and ``pagefind-…/`` for further parts,
     see :data:`PART_BYTES`); return the warnings and the digest of every part now in place.
 
     ``made``: the digests an earlier build returned; a part whose digest is unchanged and
-    whose folder is whole is not made again. Each part is written beside the old one and swapped in, so a
-    failed run leaves the last whole part. ``stage``: a folder (outside the site) kept
-    between builds for what Pagefind reads. ``workers``: parts indexed at once."""
+    whose folder is whole is not made again. Each part is written beside the old one and
+    swapped in, so a failed run leaves the last whole part. ``stage``: a folder (outside the
+    site) kept between builds for what Pagefind reads. ``workers``: parts indexed at once."""
     out = Path(out)
     language = index_language(data)
     parts = plan_parts(out, data, language)
